@@ -1,0 +1,1 @@
+"""Value objects and input documents: pure, typed, no I/O."""

@@ -1,0 +1,161 @@
+"""FACTS.json: what the registries know (CHECK_FORMAT.md).
+
+In the running system the same shape is read from the database; the store exports it
+with `carexport facts export`, so a file-backed and a store-backed check see the same.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from carexport.domain.dates import IsoDate
+
+
+class _Row(BaseModel):
+    # strict: wrong types are input errors; enums take their string values (strict=False
+    # on those fields only, since strict mode would want enum instances from Python).
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class ManufacturerKind(StrEnum):
+    MANUFACTURER = "manufacturer"
+    SALES_COMPANY = "sales_company"
+    MODIFIER = "modifier"
+    IMPORTER = "importer"
+    OTHER = "other"
+
+
+class InspectionResult(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class Rectification(StrEnum):
+    NONE = "none"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+
+
+class Registration(_Row):
+    vin: str
+    brand: str | None = None
+    model: str | None = None
+    registration_date: IsoDate | None = None
+    transfer_for_export_date: IsoDate | None = None
+    export_transfer_count: int | None = None
+    status: str | None = None
+    owner_uscc: str | None = None
+    mortgaged: bool | None = None
+    customs_supervised: bool | None = None
+    scrap_due_date: IsoDate | None = None
+
+
+class Inspection(_Row):
+    vin: str
+    report_no: str | None = None
+    body: str | None = None
+    standard: str | None = None
+    inspected_on: IsoDate
+    result: InspectionResult = Field(strict=False)
+
+
+class ExportFiling(_Row):
+    enterprise_uscc: str
+    province: str | None = None
+    valid_from: IsoDate
+    valid_to: IsoDate
+
+
+class Manufacturer(_Row):
+    uscc: str
+    name: str | None = None
+    kind: ManufacturerKind | None = Field(default=None, strict=False)
+    in_announcement: bool | None = None
+    brands: list[str] | None = Field(default_factory=list)
+    public_key: str | None = None
+
+
+class Outlet(_Row):
+    name: str | None = None
+    country: str | None = None
+    city: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+
+class Confirmation(_Row):
+    id: str
+    issuer_uscc: str | None = None
+    vin: str | None = None
+    vins: list[str] | None = None
+    brand: str | None = None
+    model: str | None = None
+    destination_country: str | None = None
+    issued_on: IsoDate | None = None
+    outlets: list[Outlet] | None = Field(default_factory=list)
+    revoked: bool | None = None
+    signature: str | None = None
+
+
+class AnnouncementProduct(_Row):
+    enterprise_uscc: str
+    brand: str | None = None
+    model: str | None = None
+    product_type: str | None = None
+    chassis_brand: str | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
+
+
+class CccCertificate(_Row):
+    number: str | None = None
+    holder_uscc: str | None = None
+    brand: str | None = None
+    model: str | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
+    status: str | None = None
+
+
+class Enterprise(_Row):
+    uscc: str
+    name: str | None = None
+    legal_representative_id: str | None = None
+    related_person_ids: list[str] | None = Field(default_factory=list)
+
+
+class CreditEvent(_Row):
+    enterprise_uscc: str
+    item: int
+    date: IsoDate
+    note: str | None = None
+    rectification: Rectification | None = Field(default=None, strict=False)
+
+
+class ModifierCapacity(_Row):
+    enterprise_uscc: str
+    annual_capacity: int | None = None
+    exported_last_12_months: int | None = None
+
+
+class OpenLicense(_Row):
+    license_no: str | None = None
+    vins: list[str] | None = Field(default_factory=list)
+
+
+class Facts(_Row):
+    """Every collection; a missing one is empty."""
+
+    registrations: list[Registration] = Field(default_factory=list)
+    inspections: list[Inspection] = Field(default_factory=list)
+    export_filings: list[ExportFiling] = Field(default_factory=list)
+    manufacturers: list[Manufacturer] = Field(default_factory=list)
+    confirmations: list[Confirmation] = Field(default_factory=list)
+    announcement_products: list[AnnouncementProduct] = Field(default_factory=list)
+    ccc_certificates: list[CccCertificate] = Field(default_factory=list)
+    enterprises: list[Enterprise] = Field(default_factory=list)
+    credit_events: list[CreditEvent] = Field(default_factory=list)
+    modifier_capacity: list[ModifierCapacity] = Field(default_factory=list)
+    open_licenses: list[OpenLicense] = Field(default_factory=list)
