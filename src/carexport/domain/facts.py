@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from carexport.domain.dates import IsoDate
 
@@ -86,6 +88,9 @@ class Outlet(_Row):
 
 
 class Confirmation(_Row):
+    """A 售后服务确认书. Its seal covers the object exactly as issued, so the raw JSON
+    object is kept beside the parsed fields (see `signed_document`)."""
+
     id: str
     issuer_uscc: str | None = None
     vin: str | None = None
@@ -97,6 +102,22 @@ class Confirmation(_Row):
     outlets: list[Outlet] | None = Field(default_factory=list)
     revoked: bool | None = None
     signature: str | None = None
+
+    _document: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_document(cls, data: Any, handler: Any) -> Any:
+        row = handler(data)
+        if isinstance(data, dict):
+            row._document = dict(data)
+        elif isinstance(data, Confirmation):
+            row._document = dict(data._document)
+        return row
+
+    def signed_document(self) -> dict[str, Any]:
+        """The confirmation object as received (unknown keys included), for the seal."""
+        return dict(self._document) if self._document else self.model_dump(mode="json")
 
 
 class AnnouncementProduct(_Row):
