@@ -7,7 +7,6 @@ with `carexport facts export`, so a file-backed and a store-backed check see the
 from __future__ import annotations
 
 from enum import StrEnum
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator

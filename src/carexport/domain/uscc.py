@@ -6,7 +6,7 @@ from stdnum.cn import uscc as _uscc
 
 
 def is_valid_uscc(code: str) -> bool:
-    """Valid exactly when stdnum accepts the code as given (RULES.md, APP.ENTERPRISE_USCC_INVALID)."""
+    """Valid exactly when stdnum accepts the code as given (APP.ENTERPRISE_USCC_INVALID)."""
     return bool(_uscc.is_valid(code))
 
 

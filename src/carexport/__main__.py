@@ -1,0 +1,3 @@
+from carexport.cli import main
+
+main()

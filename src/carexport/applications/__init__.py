@@ -1,0 +1,1 @@
+"""Applications: filing, pre-check, review, decision, license issue."""

@@ -1,0 +1,75 @@
+"""`carexport check`: the checker on the command line (CHECK_FORMAT.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from carexport.applications.inputs import read_application, read_facts
+from carexport.errors import CarexportError, InputProblem, InvalidInput
+from carexport.rules.evaluate import evaluate
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+def _parse_as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            [InputProblem("--as-of", "as_of", "not a date in the form YYYY-MM-DD")]
+        ) from None
+
+
+def check(
+    application: Annotated[
+        Path, typer.Argument(help="APPLICATION.json 申请文件", show_default=False)
+    ],
+    facts: Annotated[
+        Path | None,
+        typer.Option(
+            "--facts", help="FACTS.json 登记事实；省略时从数据库读取 / omitted: read the store"
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="YYYY-MM-DD，默认为申请日期 / default: submitted_on"),
+    ] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="zh（默认）或 en")] = Lang.zh,
+) -> None:
+    """预审一批出口申请并输出裁定JSON / Check an application and print the verdict JSON."""
+    try:
+        day = _parse_as_of(as_of)
+        app_doc = read_application(application)
+        if facts is not None:
+            fact_doc = read_facts(facts)
+        else:
+            from carexport.feeds.store_facts import facts_from_store
+
+            fact_doc = facts_from_store(app_doc)
+        verdict = evaluate(app_doc, fact_doc, as_of=day, lang=lang.value)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        raise typer.Exit(2) from None
+    except CarexportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    sys.stdout.write(json.dumps(verdict, ensure_ascii=False, indent=2) + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)

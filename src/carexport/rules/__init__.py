@@ -1,0 +1,1 @@
+"""The rules of the notice as code: registry, dated parameters and evaluation."""

@@ -1,0 +1,190 @@
+"""Part 3 — vehicles that may not be exported (公告2024年第6号 六; 648号 附件1 一、四、五).
+
+The record-based rules need a registration record; without one FILL.NO_REGISTRATION
+already fails the vehicle and there is nothing to judge them on.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import timedelta
+
+from carexport.domain.facts import InspectionResult
+from carexport.domain.text import normalize_identifier
+from carexport.rules.context import Context, VehicleRow
+from carexport.rules.registry import LAW_2024, Finding, Rule, Scope, Section, Severity
+
+
+def _rule(
+    rule_id: str, zh: str, en: str, inputs: tuple[str, ...], params: tuple[str, ...] = ()
+) -> Rule:
+    return Rule(
+        id=rule_id,
+        section=Section.BANNED,
+        scope=Scope.VEHICLE,
+        severity=Severity.FAIL,
+        effective_from=LAW_2024,
+        zh=zh,
+        en=en,
+        inputs=inputs,
+        parameters=params,
+    )
+
+
+RULES = (
+    _rule(
+        "BAN.STATUS",
+        "机动车状态为“{status}”（{meanings}），不是正常状态（A），不得出口",
+        "The vehicle's registration status is not A (normal): it may not be exported",
+        ("registration.status",),
+    ),
+    _rule(
+        "BAN.MORTGAGED",
+        "车辆处于抵押登记状态且未解除，不得出口",
+        "The vehicle carries an unreleased mortgage: it may not be exported",
+        ("registration.mortgaged",),
+    ),
+    _rule(
+        "BAN.SCRAP_DUE",
+        "车辆已达到报废标准或距报废年限1年以内（报废期限{scrap_due_date}），不得出口",
+        "The vehicle has reached the scrapping standard or is within {margin_days} days of its "
+        "scrapping age limit ({scrap_due_date}): it may not be exported",
+        ("registration.scrap_due_date",),
+        ("ban.scrap_margin_days",),
+    ),
+    _rule(
+        "BAN.CUSTOMS_SUPERVISED",
+        "车辆处于海关监管期间，不得出口",
+        "The vehicle is under customs supervision: it may not be exported",
+        ("registration.customs_supervised",),
+    ),
+    _rule(
+        "BAN.INSPECTION_MISSING",
+        "无该车的第三方检测报告（一车一检，WM/T 8-2022、WM/T 9-2022）",
+        "No third-party inspection report exists for this vehicle (one inspection per car)",
+        ("inspections",),
+    ),
+    _rule(
+        "BAN.INSPECTION_FAILED",
+        "该车最近一次第三方检测（{inspected_on}）结论为不合格",
+        "The vehicle's latest third-party inspection ({inspected_on}) failed",
+        ("inspections",),
+    ),
+    _rule(
+        "BAN.SECOND_TRANSFER",
+        "车辆已第{export_transfer_count}次办理转让登记待出口（二次转让待出口），不得出口",
+        "The vehicle was transferred for export {export_transfer_count} times (a second "
+        "transfer for export): it may not be exported",
+        ("registration.export_transfer_count",),
+    ),
+    _rule(
+        "BAN.OWNER_NOT_EXPORTER",
+        "机动车登记所有人不是申请企业（谁出口谁申领）",
+        "The registered owner is not the applying enterprise (only the owner may apply)",
+        ("registration.owner_uscc", "enterprise_uscc"),
+    ),
+)
+
+# Vehicle status codes of the traffic-management record (机动车状态).
+STATUS_MEANINGS = {
+    "A": "正常",
+    "B": "转出",
+    "C": "被盗抢",
+    "D": "停驶",
+    "E": "注销",
+    "G": "违法未处理",
+    "H": "海关监管",
+    "I": "事故未处理",
+    "J": "嫌疑车",
+    "K": "查封",
+    "L": "暂扣",
+    "M": "强制注销",
+    "N": "事故逃逸",
+    "O": "锁定",
+    "P": "达到报废标准",
+    "Q": "逾期未检验",
+}
+
+
+def status_codes(status: str | None) -> list[str]:
+    """The code letters of a status such as "A", "GK" or "G,K"."""
+    if status is None:
+        return []
+    text = unicodedata.normalize("NFKC", status).upper()
+    return [c for c in text if c.isalpha()]
+
+
+def banned_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
+    out: list[Finding | None] = []
+    record = row.record
+    if record is not None:
+        codes = status_codes(record.status)
+        bad = [c for c in codes if c != "A"]
+        if not codes or bad:
+            meanings = [STATUS_MEANINGS.get(c, "未知状态") for c in bad] or ["无状态"]
+            out.append(
+                ctx.finding(
+                    "BAN.STATUS",
+                    {"status": record.status, "codes": bad, "meanings": meanings},
+                    message_args={
+                        "status": record.status or "",
+                        "meanings": "、".join(meanings),
+                    },
+                )
+            )
+        if record.mortgaged is True:
+            out.append(ctx.finding("BAN.MORTGAGED", {"mortgaged": True}))
+        if record.scrap_due_date is not None:
+            margin: int = ctx.param("ban.scrap_margin_days")
+            if record.scrap_due_date <= ctx.as_of + timedelta(days=margin):
+                out.append(
+                    ctx.finding(
+                        "BAN.SCRAP_DUE",
+                        {"scrap_due_date": record.scrap_due_date.isoformat()},
+                        parameters={"ban.scrap_margin_days": margin},
+                        message_args={"margin_days": margin},
+                    )
+                )
+        if record.customs_supervised is True:
+            out.append(ctx.finding("BAN.CUSTOMS_SUPERVISED", {"customs_supervised": True}))
+        if record.export_transfer_count is not None and record.export_transfer_count > 1:
+            out.append(
+                ctx.finding(
+                    "BAN.SECOND_TRANSFER",
+                    {"export_transfer_count": record.export_transfer_count},
+                )
+            )
+        if normalize_identifier(record.owner_uscc) != ctx.enterprise_key:
+            out.append(
+                ctx.finding(
+                    "BAN.OWNER_NOT_EXPORTER",
+                    {
+                        "owner_uscc": record.owner_uscc,
+                        "enterprise_uscc": ctx.application.enterprise_uscc,
+                    },
+                )
+            )
+    # Reports dated after as_of do not exist yet for this check.
+    reports = [r for r in row.inspections if r.inspected_on <= ctx.as_of]
+    if not reports:
+        ignored = len(row.inspections)
+        out.append(
+            ctx.finding("BAN.INSPECTION_MISSING", {"vin": row.line.vin, "later_reports": ignored})
+        )
+    else:
+        latest = max(r.inspected_on for r in reports)
+        on_latest = [r for r in reports if r.inspected_on == latest]
+        if any(r.result == InspectionResult.FAIL for r in on_latest):
+            failed = next(r for r in on_latest if r.result == InspectionResult.FAIL)
+            out.append(
+                ctx.finding(
+                    "BAN.INSPECTION_FAILED",
+                    {
+                        "inspected_on": latest.isoformat(),
+                        "report_no": failed.report_no,
+                        "body": failed.body,
+                        "standard": failed.standard,
+                    },
+                )
+            )
+    return out

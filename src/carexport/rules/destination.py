@@ -1,0 +1,92 @@
+"""Part 8 — the destination market: advice only, from the country table (RULES.md §8)."""
+
+from __future__ import annotations
+
+from carexport.domain.country import country_code
+from carexport.domain.dates import add_years
+from carexport.rules.context import Context, VehicleRow
+from carexport.rules.destinations import destination
+from carexport.rules.registry import LAW_2024, Finding, Rule, Scope, Section, Severity
+
+# Vehicles registered in China are left-hand drive.
+VEHICLE_DRIVE_SIDE = "LHD"
+
+RULES = (
+    Rule(
+        id="DEST.AGE_LIMIT",
+        section=Section.DESTINATION,
+        scope=Scope.VEHICLE,
+        severity=Severity.WARN,
+        effective_from=LAW_2024,
+        zh="车龄超过目的国进口车龄上限（{age_limit_years}年）",
+        en="The vehicle is older than the destination's import age limit of "
+        "{age_limit_years} years",
+        inputs=("registration_date", "destination_country", "destinations.age_limit_years"),
+    ),
+    Rule(
+        id="DEST.RESTRICTED",
+        section=Section.DESTINATION,
+        scope=Scope.VEHICLE,
+        severity=Severity.WARN,
+        effective_from=LAW_2024,
+        zh="目的国限制此类二手车进口：{reasons_zh}",
+        en="The destination restricts such used-vehicle imports: {reasons_en}",
+        inputs=(
+            "destination_country",
+            "destinations.drive_side",
+            "destinations.used_imports_banned",
+        ),
+    ),
+)
+
+_REASONS = {
+    "used_imports_banned": ("禁止二手车进口", "used imports are banned"),
+    "right_hand_drive_only": (
+        "仅允许右舵车（中国车辆为左舵）",
+        "right-hand drive only (Chinese vehicles are left-hand drive)",
+    ),
+}
+
+
+def destination_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
+    code = country_code(ctx.application.destination_country)
+    entry = destination(code) if code is not None else None
+    if entry is None:
+        return []
+    table = {
+        "destination_country": code,
+        "source": entry.source,
+        "checked_on": entry.checked_on.isoformat(),
+    }
+    out: list[Finding | None] = []
+    registered = row.registration_date
+    limit = entry.age_limit_years
+    if limit is not None and registered is not None and ctx.as_of > add_years(registered, limit):
+        out.append(
+            ctx.finding(
+                "DEST.AGE_LIMIT",
+                {
+                    **table,
+                    "registration_date": registered.isoformat(),
+                    "age_limit_years": limit,
+                    "age_days": (ctx.as_of - registered).days,
+                },
+            )
+        )
+    reasons = []
+    if entry.used_imports_banned is True:
+        reasons.append("used_imports_banned")
+    if entry.drive_side is not None and entry.drive_side not in (VEHICLE_DRIVE_SIDE, "both"):
+        reasons.append("right_hand_drive_only")
+    if reasons:
+        out.append(
+            ctx.finding(
+                "DEST.RESTRICTED",
+                {**table, "reasons": reasons, "drive_side": entry.drive_side},
+                message_args={
+                    "reasons_zh": "；".join(_REASONS[r][0] for r in reasons),
+                    "reasons_en": "; ".join(_REASONS[r][1] for r in reasons),
+                },
+            )
+        )
+    return out

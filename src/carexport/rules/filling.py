@@ -1,0 +1,152 @@
+"""Part 2 — license filling (商贸函〔2025〕648号 一（二）).
+
+The license annex must match the 机动车登记证书. VIN validity and the existence of a
+record were already required under 公告2024年第6号; the field comparisons start in 2026.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from carexport.domain.text import normalize_text
+from carexport.domain.vin import check_digit, vin_problem
+from carexport.rules.context import Context, VehicleRow
+from carexport.rules.registry import LAW_2024, LAW_2026, Finding, Rule, Scope, Section, Severity
+
+
+def _rule(rule_id: str, since: date, zh: str, en: str, inputs: tuple[str, ...]) -> Rule:
+    return Rule(
+        id=rule_id,
+        section=Section.FILLING,
+        scope=Scope.VEHICLE,
+        severity=Severity.FAIL,
+        effective_from=since,
+        zh=zh,
+        en=en,
+        inputs=inputs,
+    )
+
+
+RULES = (
+    _rule(
+        "FILL.VIN_INVALID",
+        LAW_2024,
+        "车辆识别代号不符合GB 16735：{problem_zh}",
+        "The VIN does not conform to GB 16735: {problem_en}",
+        ("vin",),
+    ),
+    _rule(
+        "FILL.NO_REGISTRATION",
+        LAW_2024,
+        "未查到该车辆识别代号的机动车登记信息",
+        "No vehicle registration record exists for this VIN",
+        ("vin", "registration"),
+    ),
+    _rule(
+        "FILL.BRAND_MISMATCH",
+        LAW_2026,
+        "许可证附表的品牌与机动车登记证书不一致",
+        "The brand on the license annex differs from the registration certificate",
+        ("brand", "registration.brand"),
+    ),
+    _rule(
+        "FILL.MODEL_MISMATCH",
+        LAW_2026,
+        "许可证附表的车辆型号与机动车登记证书不一致",
+        "The model on the license annex differs from the registration certificate",
+        ("model", "registration.model"),
+    ),
+    _rule(
+        "FILL.REGISTRATION_DATE_MISMATCH",
+        LAW_2026,
+        "附表注册登记日期{annex}与登记证书{record}不一致",
+        "The annex registration date {annex} differs from the certificate's {record}",
+        ("registration_date", "registration.registration_date"),
+    ),
+    _rule(
+        "FILL.TRANSFER_DATE_MISMATCH",
+        LAW_2026,
+        "附表转让登记（待出口）日期{annex}与登记证书{record}不一致",
+        "The annex transfer-for-export date {annex} differs from the certificate's {record}",
+        ("transfer_for_export_date", "registration.transfer_for_export_date"),
+    ),
+    _rule(
+        "FILL.ANNEX_DATE_MISSING",
+        LAW_2026,
+        "许可证附表未填写{missing_zh}",
+        "The license annex lacks the {missing_en}",
+        ("registration_date", "transfer_for_export_date"),
+    ),
+)
+
+_VIN_PROBLEMS = {
+    "format": (
+        "须为17位，仅含数字和除I、O、Q外的大写字母",
+        "it must be 17 digits or capital letters other than I, O, Q",
+    ),
+    "check_digit": ("第9位校验位错误", "the check digit in position 9 is wrong"),
+}
+_DATE_NAMES = {
+    "registration_date": ("注册登记日期", "registration date"),
+    "transfer_for_export_date": ("转让登记（待出口）日期", "transfer-for-export date"),
+}
+
+
+def filling_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
+    line, record = row.line, row.record
+    out: list[Finding | None] = []
+    if (problem := vin_problem(line.vin)) is not None:
+        facts: dict[str, object] = {"vin": line.vin, "problem": problem}
+        if problem == "check_digit":
+            facts["expected_check_digit"] = check_digit(line.vin)
+        zh, en = _VIN_PROBLEMS[problem]
+        out.append(
+            ctx.finding(
+                "FILL.VIN_INVALID", facts, message_args={"problem_zh": zh, "problem_en": en}
+            )
+        )
+    if record is None:
+        out.append(ctx.finding("FILL.NO_REGISTRATION", {"vin": line.vin}))
+    else:
+        if normalize_text(line.brand) != normalize_text(record.brand):
+            out.append(
+                ctx.finding(
+                    "FILL.BRAND_MISMATCH", {"annex_brand": line.brand, "record_brand": record.brand}
+                )
+            )
+        if normalize_text(line.model) != normalize_text(record.model):
+            out.append(
+                ctx.finding(
+                    "FILL.MODEL_MISMATCH", {"annex_model": line.model, "record_model": record.model}
+                )
+            )
+        for name, rule_id in (
+            ("registration_date", "FILL.REGISTRATION_DATE_MISMATCH"),
+            ("transfer_for_export_date", "FILL.TRANSFER_DATE_MISMATCH"),
+        ):
+            annex, recorded = getattr(line, name), getattr(record, name)
+            # A missing annex date is ANNEX_DATE_MISSING only, never also a mismatch.
+            if annex is not None and recorded is not None and annex != recorded:
+                out.append(
+                    ctx.finding(
+                        rule_id,
+                        {"annex": annex.isoformat(), "record": recorded.isoformat()},
+                    )
+                )
+    missing = [
+        name
+        for name in ("registration_date", "transfer_for_export_date")
+        if getattr(line, name) is None
+    ]
+    if missing:
+        out.append(
+            ctx.finding(
+                "FILL.ANNEX_DATE_MISSING",
+                {"missing": missing},
+                message_args={
+                    "missing_zh": "、".join(_DATE_NAMES[m][0] for m in missing),
+                    "missing_en": " and ".join(_DATE_NAMES[m][1] for m in missing),
+                },
+            )
+        )
+    return out

@@ -1,0 +1,177 @@
+"""Part 4 — modified vehicles (商贸函〔2025〕648号 二（四）、附件2), from 2026-01-01.
+
+A modified vehicle must prove its modification (Annex 2), be a product in the MIIT
+Announcement and hold a valid CCC certificate; the modifier's exports are weighed
+against its capacity.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from carexport.domain.facts import AnnouncementProduct, CccCertificate
+from carexport.domain.text import is_blank, normalize_identifier, normalize_text, text_matches
+from carexport.rules.context import Context, VehicleRow
+from carexport.rules.registry import LAW_2026, Finding, Rule, Scope, Section, Severity
+
+ANNEX2_ITEMS = (
+    "modification_description",
+    "photo_before_front",
+    "photo_after_front",
+    "photo_before_left_front",
+    "photo_after_left_front",
+    "photo_before_side",
+    "photo_after_side",
+    "photo_before_rear",
+    "photo_after_rear",
+    "nameplate_before",
+    "nameplate_after",
+    "chassis_purchase_agreement",
+    "chassis_invoice",
+    "device_purchase_agreement",
+    "device_invoice",
+    "announcement_parameter_page",
+    "destination_test_report",
+)
+
+
+def _rule(
+    rule_id: str,
+    zh: str,
+    en: str,
+    inputs: tuple[str, ...],
+    severity: Severity = Severity.FAIL,
+    params: tuple[str, ...] = (),
+) -> Rule:
+    return Rule(
+        id=rule_id,
+        section=Section.MODIFIED,
+        scope=Scope.VEHICLE,
+        severity=severity,
+        effective_from=LAW_2026,
+        zh=zh,
+        en=en,
+        inputs=inputs,
+        parameters=params,
+    )
+
+
+RULES = (
+    _rule(
+        "MOD.FIELDS_MISSING",
+        "改装车辆须填写底盘品牌、改装车品牌和型号",
+        "A modified vehicle needs its chassis brand, modified-vehicle brand and model",
+        ("chassis_brand", "modified_brand", "model"),
+    ),
+    _rule(
+        "MOD.MATERIALS_MISSING",
+        "缺少附件2改装真实性证明材料{count}项",
+        "{count} item(s) of the Annex 2 proof of modification are missing",
+        ("materials",),
+    ),
+    _rule(
+        "MOD.NOT_IN_ANNOUNCEMENT",
+        "同类改装车产品未列入《道路机动车辆生产企业及产品公告》",
+        "No product of this modified-vehicle brand and model is in force in the MIIT Announcement",
+        ("modified_brand", "model", "announcement_products"),
+    ),
+    _rule(
+        "MOD.NO_VALID_CCC",
+        "该改装车品牌型号无有效的强制性产品认证（CCC）证书",
+        "No valid CCC certificate covers this modified-vehicle brand and model",
+        ("modified_brand", "model", "ccc_certificates"),
+    ),
+    _rule(
+        "MOD.CAPACITY_EXCEEDED",
+        "改装企业近12个月出口量超过其年产能的{ratio}倍，需人工核查",
+        "The modifier exported more in the last 12 months than {ratio} times its annual "
+        "capacity: a reviewer must check",
+        ("modifier_capacity",),
+        Severity.REVIEW,
+        ("mod.capacity_ratio",),
+    ),
+)
+
+
+def _in_force(valid_from: date | None, valid_to: date | None, as_of: date) -> bool:
+    # A null bound is open-ended (RULES.md, modified vehicles).
+    return (valid_from is None or valid_from <= as_of) and (valid_to is None or as_of <= valid_to)
+
+
+def _products(row: VehicleRow, ctx: Context) -> list[AnnouncementProduct]:
+    return [
+        p
+        for p in ctx.index.facts.announcement_products
+        if text_matches(p.brand, row.line.modified_brand)
+        and text_matches(p.model, row.line.model)
+        and _in_force(p.valid_from, p.valid_to, ctx.as_of)
+    ]
+
+
+def _valid_certificates(row: VehicleRow, ctx: Context) -> list[CccCertificate]:
+    return [
+        c
+        for c in ctx.index.facts.ccc_certificates
+        if text_matches(c.brand, row.line.modified_brand)
+        and text_matches(c.model, row.line.model)
+        and normalize_text(c.status) == "valid"
+        and _in_force(c.valid_from, c.valid_to, ctx.as_of)
+    ]
+
+
+def modified_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
+    line = row.line
+    if line.modified is not True or not ctx.in_force("MOD.FIELDS_MISSING"):
+        return []
+    out: list[Finding | None] = []
+    empty = [
+        name
+        for name in ("chassis_brand", "modified_brand", "model")
+        if is_blank(getattr(line, name))
+    ]
+    if empty:
+        out.append(ctx.finding("MOD.FIELDS_MISSING", {"missing": empty}))
+        if "modified_brand" in empty or "model" in empty:
+            # Without brand and model nothing else can be looked up.
+            return out
+    supplied = {m.strip() for m in line.materials or []}
+    missing = [item for item in ANNEX2_ITEMS if item not in supplied]
+    if missing:
+        out.append(
+            ctx.finding(
+                "MOD.MATERIALS_MISSING",
+                {"missing": missing},
+                message_args={"count": len(missing)},
+            )
+        )
+    identity = {"modified_brand": line.modified_brand, "model": line.model}
+    products = _products(row, ctx)
+    if not products:
+        out.append(ctx.finding("MOD.NOT_IN_ANNOUNCEMENT", identity))
+    if not _valid_certificates(row, ctx):
+        out.append(ctx.finding("MOD.NO_VALID_CCC", identity))
+    ratio: float = ctx.param("mod.capacity_ratio")
+    over = []
+    holders = dict.fromkeys(normalize_identifier(p.enterprise_uscc) for p in products)
+    for holder in holders:
+        cap = ctx.index.capacity.get(holder or "")
+        if cap is None or cap.annual_capacity is None or cap.exported_last_12_months is None:
+            continue
+        if cap.exported_last_12_months > ratio * cap.annual_capacity:
+            over.append(
+                {
+                    "enterprise_uscc": cap.enterprise_uscc,
+                    "annual_capacity": cap.annual_capacity,
+                    "exported_last_12_months": cap.exported_last_12_months,
+                }
+            )
+    if over:
+        out.append(
+            ctx.finding(
+                "MOD.CAPACITY_EXCEEDED",
+                {**identity, "modifiers": over},
+                parameters={"mod.capacity_ratio": ratio},
+                message_args={"ratio": ratio},
+            )
+        )
+    return out

@@ -1,0 +1,271 @@
+"""Part 1 — near-new vehicles (商贸函〔2025〕648号 一（一）), from 2026-01-01.
+
+A vehicle applying within `n180.days` of first registration needs a 售后服务确认书 from
+its own manufacturer naming the destination, the vehicle and outlets there. A named
+confirmation is verified even when the window does not apply: a forged paper is an
+Annex 1 item 4 offence whatever the vehicle's age.
+"""
+
+from __future__ import annotations
+
+from carexport.domain.facts import Confirmation, Manufacturer, ManufacturerKind
+from carexport.domain.text import normalize_identifier, normalize_text
+from carexport.rules.context import Context, VehicleRow
+from carexport.rules.registry import LAW_2026, Finding, Rule, Scope, Section, Severity
+from carexport.seals import verify_document
+
+
+def _rule(rule_id: str, severity: Severity, zh: str, en: str, inputs: tuple[str, ...]) -> Rule:
+    return Rule(
+        id=rule_id,
+        section=Section.NEAR_NEW,
+        scope=Scope.VEHICLE,
+        severity=severity,
+        effective_from=LAW_2026,
+        zh=zh,
+        en=en,
+        inputs=inputs,
+        parameters=("n180.days", "n180.transition_before"),
+    )
+
+
+RULES = (
+    _rule(
+        "N180.TRANSITION",
+        Severity.INFO,
+        "注册登记后第{days_since_registration}天申请出口，但已于{transfer_for_export_date}"
+        "（{transition_before}前）办理转让登记待出口手续，不适用180天规定",
+        "Applied on day {days_since_registration} after registration, but the transfer for "
+        "export was registered on {transfer_for_export_date}, before {transition_before}: "
+        "the near-new rule does not apply",
+        ("registration.transfer_for_export_date",),
+    ),
+    _rule(
+        "N180.CONFIRMATION_MISSING",
+        Severity.FAIL,
+        "注册登记后第{days_since_registration}天申请出口（≤{n180_days}天），"
+        "须提交生产企业出具的《售后服务确认书》",
+        "Applied on day {days_since_registration} after registration (within {n180_days} "
+        "days): an after-sales service confirmation from the manufacturer is required",
+        ("registration_date", "confirmation_id"),
+    ),
+    _rule(
+        "N180.ISSUER_NOT_MANUFACTURER",
+        Severity.FAIL,
+        "《售后服务确认书》出具方不是本车品牌列入《公告》的生产企业（集团销售公司、改装企业不得出具）",
+        "The confirmation's issuer is not a manufacturer of this brand listed in the MIIT "
+        "Announcement (a group sales company or a modifier may not issue it)",
+        ("confirmation.issuer_uscc", "manufacturer.kind", "manufacturer.brands"),
+    ),
+    _rule(
+        "N180.CONFIRMATION_MISMATCH",
+        Severity.FAIL,
+        "《售后服务确认书》所载{fields_zh}与申请不一致",
+        "The confirmation's {fields_en} differ from the application",
+        ("confirmation.vin", "confirmation.brand", "confirmation.model", "destination_country"),
+    ),
+    _rule(
+        "N180.NO_OUTLET_IN_DESTINATION",
+        Severity.FAIL,
+        "《售后服务确认书》未列明出口目的国的售后服务网点",
+        "The confirmation lists no after-sales service outlet in the destination country",
+        ("confirmation.outlets", "destination_country"),
+    ),
+    _rule(
+        "N180.SEAL_INVALID",
+        Severity.FAIL,
+        "《售后服务确认书》电子签章（SM2）验证失败：文件被篡改、密钥不符或签名无效",
+        "The confirmation's SM2 seal does not verify: altered document, wrong key or invalid "
+        "signature",
+        ("confirmation", "manufacturer.public_key"),
+    ),
+    _rule(
+        "N180.CONFIRMATION_REVOKED",
+        Severity.FAIL,
+        "《售后服务确认书》已撤销或出具日期晚于申请日期",
+        "The confirmation is revoked or was issued after the application was submitted",
+        ("confirmation.revoked", "confirmation.issued_on", "submitted_on"),
+    ),
+)
+
+_FIELD_NAMES_ZH = {
+    "vin": "车辆识别代号",
+    "brand": "品牌",
+    "model": "型号",
+    "destination_country": "目的国",
+}
+_FIELD_NAMES_EN = {
+    "vin": "VIN",
+    "brand": "brand",
+    "model": "model",
+    "destination_country": "destination",
+}
+
+
+def _vehicle_brand(row: VehicleRow) -> str | None:
+    if row.line.brand is not None:
+        return row.line.brand
+    return row.record.brand if row.record is not None else None
+
+
+def _issuer_problems(row: VehicleRow, issuer: Manufacturer | None) -> list[str]:
+    if issuer is None:
+        return ["issuer_unknown"]
+    problems = []
+    if issuer.kind != ManufacturerKind.MANUFACTURER:
+        problems.append("not_manufacturer")
+    if issuer.in_announcement is not True:
+        problems.append("not_in_announcement")
+    brand = normalize_text(_vehicle_brand(row))
+    if brand is None or brand not in {normalize_text(b) for b in issuer.brands or []}:
+        problems.append("brand_not_covered")
+    return problems
+
+
+def _mismatched_fields(row: VehicleRow, conf: Confirmation, destination: str) -> list[str]:
+    fields = []
+    vins = [conf.vin] if conf.vin is not None else []
+    vins += conf.vins or []
+    if normalize_identifier(row.line.vin) not in {normalize_identifier(v) for v in vins}:
+        fields.append("vin")
+    if normalize_text(conf.brand) != normalize_text(row.line.brand):
+        fields.append("brand")
+    if normalize_text(conf.model) != normalize_text(row.line.model):
+        fields.append("model")
+    if normalize_identifier(conf.destination_country) != normalize_identifier(destination):
+        fields.append("destination_country")
+    return fields
+
+
+def seal_problem(conf: Confirmation, issuer: Manufacturer | None) -> str | None:
+    """Why the confirmation's seal fails, or None when it verifies."""
+    if issuer is None:
+        return "issuer unknown: no public key"
+    if not issuer.public_key:
+        return "issuer has no public key"
+    return verify_document(conf.signed_document(), issuer.public_key)
+
+
+def _confirmation_findings(
+    row: VehicleRow, ctx: Context, conf: Confirmation, *, window_applies: bool
+) -> list[Finding | None]:
+    app = ctx.application
+    conf_facts = {"confirmation_id": conf.id, "issuer_uscc": conf.issuer_uscc}
+    out: list[Finding | None] = []
+    if window_applies:
+        if problems := _issuer_problems(row, row.issuer):
+            issuer = row.issuer
+            out.append(
+                ctx.finding(
+                    "N180.ISSUER_NOT_MANUFACTURER",
+                    {
+                        **conf_facts,
+                        "problems": problems,
+                        "issuer_kind": issuer.kind.value if issuer and issuer.kind else None,
+                        "issuer_in_announcement": issuer.in_announcement if issuer else None,
+                        "issuer_brands": list(issuer.brands or []) if issuer else [],
+                        "vehicle_brand": _vehicle_brand(row),
+                    },
+                )
+            )
+        if fields := _mismatched_fields(row, conf, app.destination_country):
+            out.append(
+                ctx.finding(
+                    "N180.CONFIRMATION_MISMATCH",
+                    {
+                        **conf_facts,
+                        "fields": fields,
+                        "confirmation": {
+                            "vin": conf.vin,
+                            "vins": conf.vins,
+                            "brand": conf.brand,
+                            "model": conf.model,
+                            "destination_country": conf.destination_country,
+                        },
+                        "application": {
+                            "vin": row.line.vin,
+                            "brand": row.line.brand,
+                            "model": row.line.model,
+                            "destination_country": app.destination_country,
+                        },
+                    },
+                    message_args={
+                        "fields_zh": "、".join(_FIELD_NAMES_ZH[f] for f in fields),
+                        "fields_en": ", ".join(_FIELD_NAMES_EN[f] for f in fields),
+                    },
+                )
+            )
+        outlet_countries = [o.country for o in conf.outlets or []]
+        wanted = normalize_identifier(app.destination_country)
+        if wanted not in {normalize_identifier(c) for c in outlet_countries}:
+            out.append(
+                ctx.finding(
+                    "N180.NO_OUTLET_IN_DESTINATION",
+                    {
+                        **conf_facts,
+                        "destination_country": app.destination_country,
+                        "outlet_countries": outlet_countries,
+                    },
+                )
+            )
+    if (problem := seal_problem(conf, row.issuer)) is not None:
+        out.append(ctx.finding("N180.SEAL_INVALID", {**conf_facts, "reason": problem}))
+    if window_applies and (
+        conf.revoked is True or (conf.issued_on is not None and conf.issued_on > app.submitted_on)
+    ):
+        out.append(
+            ctx.finding(
+                "N180.CONFIRMATION_REVOKED",
+                {
+                    **conf_facts,
+                    "revoked": conf.revoked is True,
+                    "issued_on": conf.issued_on.isoformat() if conf.issued_on else None,
+                    "submitted_on": app.submitted_on.isoformat(),
+                },
+            )
+        )
+    return out
+
+
+def near_new_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
+    if not ctx.in_force("N180.CONFIRMATION_MISSING"):
+        return []
+    days, registered = row.days_since_registration, row.registration_date
+    limit: int = ctx.param("n180.days")
+    window_applies = days is not None and days <= limit
+    out: list[Finding | None] = []
+    transition_before = ctx.param("n180.transition_before")
+    transfer = row.record.transfer_for_export_date if row.record else None
+    if window_applies and transfer is not None and transfer < transition_before:
+        window_applies = False
+        out.append(
+            ctx.finding(
+                "N180.TRANSITION",
+                {
+                    "registration_date": registered.isoformat() if registered else None,
+                    "days_since_registration": days,
+                    "transfer_for_export_date": transfer.isoformat(),
+                },
+                parameters={"n180.transition_before": transition_before.isoformat()},
+                message_args={"transition_before": transition_before.isoformat()},
+            )
+        )
+    conf = row.confirmation
+    if window_applies and conf is None:
+        facts: dict[str, object] = {
+            "registration_date": registered.isoformat() if registered else None,
+            "days_since_registration": days,
+        }
+        if row.line.confirmation_id is not None:
+            facts["confirmation_id"] = row.line.confirmation_id
+        out.append(
+            ctx.finding(
+                "N180.CONFIRMATION_MISSING",
+                facts,
+                parameters={"n180.days": limit},
+                message_args={"n180_days": limit},
+            )
+        )
+    if conf is not None:
+        out.extend(_confirmation_findings(row, ctx, conf, window_applies=window_applies))
+    return out
