@@ -154,7 +154,10 @@ def banned_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
                     {"export_transfer_count": record.export_transfer_count},
                 )
             )
-        if normalize_identifier(record.owner_uscc) != ctx.enterprise_key:
+        # An absent owner proves nothing either way (null means absent, as for the
+        # mortgage and customs flags); only a recorded other owner fires.
+        owner = normalize_identifier(record.owner_uscc)
+        if owner is not None and owner != ctx.enterprise_key:
             out.append(
                 ctx.finding(
                     "BAN.OWNER_NOT_EXPORTER",

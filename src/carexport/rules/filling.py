@@ -108,13 +108,13 @@ def filling_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
     if record is None:
         out.append(ctx.finding("FILL.NO_REGISTRATION", {"vin": line.vin}))
     else:
-        if normalize_text(line.brand) != normalize_text(record.brand):
+        if record.brand is not None and normalize_text(line.brand) != normalize_text(record.brand):
             out.append(
                 ctx.finding(
                     "FILL.BRAND_MISMATCH", {"annex_brand": line.brand, "record_brand": record.brand}
                 )
             )
-        if normalize_text(line.model) != normalize_text(record.model):
+        if record.model is not None and normalize_text(line.model) != normalize_text(record.model):
             out.append(
                 ctx.finding(
                     "FILL.MODEL_MISMATCH", {"annex_model": line.model, "record_model": record.model}
