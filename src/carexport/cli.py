@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from carexport.applications.cli import register as register_applications
+from carexport.documents.cli import seal_app
 
 app = typer.Typer(
     name="carexport",
@@ -14,6 +15,7 @@ app = typer.Typer(
     add_completion=False,
 )
 register_applications(app)
+app.add_typer(seal_app, name="seal")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Confirmations and licences as signed documents, and their public verification."""

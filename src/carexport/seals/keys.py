@@ -1,0 +1,176 @@
+"""SM2 keys on the recommended curve (GB/T 32918.5), and their file and FACTS.json forms.
+
+The classes wrap tongsuopy's key objects so that the rest of carexport never imports
+tongsuopy: replacing the library (docs/decisions/0002-sm2-library.md) touches this
+package only.
+
+Forms:
+- private key: PKCS#8 PEM, optionally encrypted (PBES2) under a passphrase;
+- public key: SubjectPublicKeyInfo PEM (id-ecPublicKey with the SM2 curve OID
+  1.2.156.10197.1.301), which OpenSSL 3 and GmSSL read, or the FACTS.json form
+  "04" + x + y in hex (uncompressed point, 130 hex digits).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tongsuopy.crypto import hashes, serialization
+from tongsuopy.crypto.asymciphers import ec
+
+from carexport.seals.errors import InvalidKey
+
+# The order n of the SM2 base point (GB/T 32918.5). A private scalar d must lie in
+# [1, n-2]: signing computes (1 + d)^-1 mod n, which does not exist for d = n-1.
+CURVE_ORDER = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+
+_POINT_HEX = re.compile(r"04[0-9A-Fa-f]{128}")
+_PEM_MARK = "-----BEGIN"
+
+
+def _signature_algorithm() -> Any:
+    # SM2 signing in Tongsuo hashes Z_A || M with SM3, where Z_A is built with the
+    # default signer ID 1234567812345678 (GM/T 0009); the published vector test proves it.
+    return ec.ECDSA(hashes.SM3())
+
+
+class PublicKey:
+    """An SM2 public key (a point on the curve, checked when the key is built)."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: Any) -> None:
+        self._key = key
+
+    def hex(self) -> str:
+        """The FACTS.json form: "04" + x + y, lowercase hex."""
+        point: bytes = self._key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        return point.hex()
+
+    def pem(self) -> str:
+        """SubjectPublicKeyInfo PEM, as `openssl pkeyutl -pubin -inkey` reads it."""
+        data: bytes = self._key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return data.decode("ascii")
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        """Whether `signature` (DER SEQUENCE{r, s}) is valid over `message`."""
+        try:
+            self._key.verify(signature, message, _signature_algorithm())
+        except Exception:
+            # Tongsuo reports a bad signature as InvalidSignature and malformed ASN.1 as
+            # InternalError; either way the answer is "does not verify", never a crash.
+            return False
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PublicKey) and self.hex() == other.hex()
+
+    def __hash__(self) -> int:
+        return hash(self.hex())
+
+    def __repr__(self) -> str:
+        return f"PublicKey({self.hex()!r})"
+
+
+class PrivateKey:
+    """An SM2 private key. Its repr never shows the secret."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: Any) -> None:
+        self._key = key
+
+    def public_key(self) -> PublicKey:
+        return PublicKey(self._key.public_key())
+
+    def pem(self, passphrase: bytes | None = None) -> str:
+        """PKCS#8 PEM; encrypted under `passphrase` when one is given (and not empty)."""
+        encryption: Any = (
+            serialization.BestAvailableEncryption(passphrase)
+            if passphrase
+            else serialization.NoEncryption()
+        )
+        data: bytes = self._key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        )
+        return data.decode("ascii")
+
+    def sign(self, message: bytes) -> bytes:
+        """The DER SEQUENCE{r, s} SM2 signature of `message` (SM3, signer ID 1234567812345678)."""
+        signature: bytes = self._key.sign(message, _signature_algorithm())
+        return signature
+
+    def __repr__(self) -> str:
+        return f"PrivateKey(public={self.public_key().hex()!r})"
+
+
+def _is_sm2(key: Any) -> bool:
+    return isinstance(getattr(key, "curve", None), ec.SM2)
+
+
+def generate_private_key() -> PrivateKey:
+    """A fresh random SM2 private key (Tongsuo's CSPRNG)."""
+    return PrivateKey(ec.generate_private_key(ec.SM2()))
+
+
+def private_key_from_scalar(d: int) -> PrivateKey:
+    """The private key with scalar `d`, for deterministic demo data and published vectors."""
+    if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= CURVE_ORDER - 2:
+        raise InvalidKey("an SM2 private scalar must be an integer in [1, n-2]")
+    return PrivateKey(ec.derive_private_key(d, ec.SM2()))
+
+
+def private_key_from_pem(pem: str | bytes, passphrase: bytes | None = None) -> PrivateKey:
+    """Read a PKCS#8 (or traditional EC) PEM private key on the SM2 curve."""
+    data = pem.encode("ascii", "replace") if isinstance(pem, str) else pem
+    try:
+        key = serialization.load_pem_private_key(data, passphrase or None)
+    except TypeError as exc:
+        # cryptography-style loaders raise TypeError for a missing or unexpected password.
+        raise InvalidKey(
+            "the private key is encrypted: give its passphrase"
+            if passphrase is None
+            else "the private key is not encrypted: give no passphrase"
+        ) from exc
+    except Exception as exc:
+        raise InvalidKey("not an SM2 private key in PEM, or the passphrase is wrong") from exc
+    if not _is_sm2(key):
+        raise InvalidKey("the private key is not on the SM2 curve (OID 1.2.156.10197.1.301)")
+    return PrivateKey(key)
+
+
+def public_key_from_pem(pem: str | bytes) -> PublicKey:
+    """Read a SubjectPublicKeyInfo PEM public key on the SM2 curve."""
+    data = pem.encode("ascii", "replace") if isinstance(pem, str) else pem
+    try:
+        key = serialization.load_pem_public_key(data)
+    except Exception as exc:
+        raise InvalidKey("not an SM2 public key in SubjectPublicKeyInfo PEM") from exc
+    if not _is_sm2(key):
+        raise InvalidKey("the public key is not on the SM2 curve (OID 1.2.156.10197.1.301)")
+    return PublicKey(key)
+
+
+def public_key_from_hex(text: str) -> PublicKey:
+    """Read the FACTS.json form "04" + 128 hex digits (x then y; either case)."""
+    if not isinstance(text, str) or not _POINT_HEX.fullmatch(text.strip()):
+        raise InvalidKey("the public key is not an SM2 point 04||x||y (130 hex digits)")
+    try:
+        key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SM2(), bytes.fromhex(text.strip()))
+    except Exception as exc:
+        raise InvalidKey("the public key 04||x||y is not a point on the SM2 curve") from exc
+    return PublicKey(key)
+
+
+def load_public_key(text: str | bytes) -> PublicKey:
+    """A public key given either as PEM or as the FACTS.json hex form."""
+    if isinstance(text, bytes):
+        text = text.decode("ascii", "replace")
+    if _PEM_MARK in text:
+        return public_key_from_pem(text)
+    return public_key_from_hex(text)

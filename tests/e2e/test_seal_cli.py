@@ -1,0 +1,193 @@
+"""`carexport seal keygen|sign|verify` end to end, through the Typer app."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carexport.documents.cli import seal_app
+
+DOCUMENT = {
+    "id": "CF-2026-0001",
+    "issuer_uscc": "91440300MA5XXXXXXX",
+    "vin": "LGXCE4CB8P0123456",
+    "brand": "比亚迪",
+    "destination_country": "KZ",
+    "issued_on": "2026-02-25",
+    "revoked": False,
+}
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "doc.json").write_text(json.dumps(DOCUMENT, ensure_ascii=False), encoding="utf-8")
+    return tmp_path
+
+
+def _keygen(*extra: str, env: dict[str, str] | None = None) -> str:
+    result = runner.invoke(seal_app, ["keygen", "--out", "maker", *extra], env=env)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _sign(*extra: str, env: dict[str, str] | None = None) -> Path:
+    result = runner.invoke(
+        seal_app, ["sign", "doc.json", "--key", "maker.key.pem", *extra], env=env
+    )
+    assert result.exit_code == 0, result.stderr
+    Path("signed.json").write_text(result.stdout, encoding="utf-8")
+    return Path("signed.json")
+
+
+def test_keygen_sign_verify_is_valid_by_pem_and_by_hex(workdir: Path) -> None:
+    point = _keygen()
+    assert len(point) == 130
+    assert point.startswith("04")
+    assert (workdir / "maker.key.pem").read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert (workdir / "maker.pub.pem").read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    assert stat.S_IMODE(os.stat(workdir / "maker.key.pem").st_mode) == 0o600
+
+    signed = _sign()
+    document = json.loads(signed.read_text(encoding="utf-8"))
+    assert {k: v for k, v in document.items() if k != "signature"} == DOCUMENT
+    assert "比亚迪" in signed.read_text(encoding="utf-8")  # ensure_ascii=False
+
+    for pub in ("maker.pub.pem", point, point.upper()):
+        result = runner.invoke(seal_app, ["verify", "signed.json", "--pub", pub])
+        assert result.exit_code == 0, result.output
+        assert result.stdout == "valid\n"
+
+
+def test_a_tampered_document_is_invalid_with_exit_1(workdir: Path) -> None:
+    _keygen()
+    signed = _sign()
+    document = json.loads(signed.read_text(encoding="utf-8"))
+    document["destination_country"] = "RU"
+    signed.write_text(json.dumps(document), encoding="utf-8")
+
+    result = runner.invoke(seal_app, ["verify", "signed.json", "--pub", "maker.pub.pem"])
+
+    assert result.exit_code == 1
+    assert result.stdout == "invalid: signature does not verify\n"
+
+
+def test_an_unsigned_document_is_invalid_with_its_reason(workdir: Path) -> None:
+    _keygen()
+    result = runner.invoke(seal_app, ["verify", "doc.json", "--pub", "maker.pub.pem"])
+    assert result.exit_code == 1
+    assert result.stdout == "invalid: no signature\n"
+
+
+def test_an_encrypted_key_signs_with_its_passphrase_from_the_environment(workdir: Path) -> None:
+    env = {"MAKER_PASS": "口令 correct horse"}
+    _keygen("--passphrase-env", "MAKER_PASS", env=env)
+    assert "ENCRYPTED" in (workdir / "maker.key.pem").read_text()
+
+    without = runner.invoke(seal_app, ["sign", "doc.json", "--key", "maker.key.pem"])
+    assert without.exit_code == 2
+    assert "--passphrase-env" in without.stderr
+
+    wrong = runner.invoke(
+        seal_app,
+        ["sign", "doc.json", "--key", "maker.key.pem", "--passphrase-env", "MAKER_PASS"],
+        env={"MAKER_PASS": "wrong"},
+    )
+    assert wrong.exit_code == 2
+    assert "passphrase" in wrong.stderr
+
+    _sign("--passphrase-env", "MAKER_PASS", env=env)
+    result = runner.invoke(seal_app, ["verify", "signed.json", "--pub", "maker.pub.pem"])
+    assert result.stdout == "valid\n"
+
+
+def test_keygen_refuses_an_unset_passphrase_variable(workdir: Path) -> None:
+    result = runner.invoke(
+        seal_app, ["keygen", "--out", "maker", "--passphrase-env", "NO_SUCH_VAR_FOR_SEAL"]
+    )
+    assert result.exit_code == 2
+    assert "NO_SUCH_VAR_FOR_SEAL" in result.stderr
+    assert not (workdir / "maker.key.pem").exists()
+
+
+def test_keygen_does_not_overwrite_a_key_without_force(workdir: Path) -> None:
+    first = _keygen()
+    again = runner.invoke(seal_app, ["keygen", "--out", "maker"])
+    assert again.exit_code == 2
+    assert "--force" in again.stderr
+    assert runner.invoke(seal_app, ["keygen", "--out", "maker", "--force"]).stdout.strip() != first
+
+
+def test_signing_replaces_an_old_signature(workdir: Path) -> None:
+    _keygen()
+    (workdir / "doc.json").write_text(json.dumps({**DOCUMENT, "signature": "stale"}))
+    document = json.loads(_sign().read_text(encoding="utf-8"))
+    assert document["signature"] != "stale"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("{not json", "not JSON"),
+        ("[1, 2]", "not a JSON object"),
+        ('{"a": 1, "a": 2}', "duplicate key"),
+        (b"\xff\xfe{}", "not UTF-8"),
+    ],
+)
+@pytest.mark.parametrize("command", ["sign", "verify"])
+def test_a_bad_document_file_is_one_line_on_stderr_and_exit_2(
+    workdir: Path, content: str | bytes | None, message: str, command: str
+) -> None:
+    _keygen()
+    bad = workdir / "bad.json"
+    if isinstance(content, bytes):
+        bad.write_bytes(content)
+    elif content is not None:
+        bad.write_text(content, encoding="utf-8")
+    option = ["--key", "maker.key.pem"] if command == "sign" else ["--pub", "maker.pub.pem"]
+
+    result = runner.invoke(seal_app, [command, "bad.json", *option])
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "bad.json" in lines[0]
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("pub", ["missing.pub.pem", "04abc", "doc.json"])
+def test_a_bad_public_key_argument_is_exit_2(workdir: Path, pub: str) -> None:
+    _keygen()
+    _sign()
+    result = runner.invoke(seal_app, ["verify", "signed.json", "--pub", pub])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_key_file_is_exit_2(workdir: Path) -> None:
+    result = runner.invoke(seal_app, ["sign", "doc.json", "--key", "nowhere.key.pem"])
+    assert result.exit_code == 2
+    assert "nowhere.key.pem" in result.stderr
+
+
+def test_the_root_command_carries_the_seal_commands(workdir: Path) -> None:
+    try:
+        from carexport.cli import app
+    except ImportError as exc:  # another feature's module may be mid-change
+        pytest.skip(f"SKIPPED: carexport.cli does not import yet ({exc})")
+    _keygen()
+    _sign()
+    result = runner.invoke(app, ["seal", "verify", "signed.json", "--pub", "maker.pub.pem"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "valid\n"
