@@ -19,7 +19,9 @@ EXPORTER = "91120116MA06XJ8K4G"
 BYD = "91440300279568341Q"
 
 
-def registration(vin: str, brand: str, model: str, registered: str, transfer: str, **extra: Any) -> dict[str, Any]:
+def registration(
+    vin: str, brand: str, model: str, registered: str, transfer: str, **extra: Any
+) -> dict[str, Any]:
     return {
         "vin": vin,
         "brand": brand,
@@ -70,9 +72,15 @@ def main() -> None:
     }
     facts = {
         "registrations": [
-            registration("LGXCE4CB9P0123456", "比亚迪", "BYD7150WTHEV3", "2026-01-05", "2026-02-20"),
-            registration("LGXCE4CB0P0654321", "比亚迪", "BYD7150WTHEV3", "2026-01-05", "2026-02-20"),
-            registration("LS5A3DKE4RA000003", "长安", "SC6479AAB6", "2024-05-20", "2026-02-18", status="K"),
+            registration(
+                "LGXCE4CB9P0123456", "比亚迪", "BYD7150WTHEV3", "2026-01-05", "2026-02-20"
+            ),
+            registration(
+                "LGXCE4CB0P0654321", "比亚迪", "BYD7150WTHEV3", "2026-01-05", "2026-02-20"
+            ),
+            registration(
+                "LS5A3DKE4RA000003", "长安", "SC6479AAB6", "2024-05-20", "2026-02-18", status="K"
+            ),
             registration("LVVDB11B2RD100002", "奇瑞", "SQR7151J6T", "2024-11-02", "2026-02-19"),
         ],
         "inspections": [
@@ -82,7 +90,12 @@ def main() -> None:
             inspection("LVVDB11B2RD100002", "TJ-QC-2026-0459", "2026-02-23"),
         ],
         "export_filings": [
-            {"enterprise_uscc": EXPORTER, "province": "天津", "valid_from": "2025-07-01", "valid_to": "2026-06-30"}
+            {
+                "enterprise_uscc": EXPORTER,
+                "province": "天津",
+                "valid_from": "2025-07-01",
+                "valid_to": "2026-06-30",
+            }
         ],
         "manufacturers": [
             {
@@ -106,12 +119,20 @@ def main() -> None:
             }
         ],
         "credit_events": [
-            {"enterprise_uscc": EXPORTER, "item": 5, "date": "2025-10-01", "note": "附表转让登记日期填报不一致", "rectification": "none"}
+            {
+                "enterprise_uscc": EXPORTER,
+                "item": 5,
+                "date": "2025-10-01",
+                "note": "附表转让登记日期填报不一致",
+                "rectification": "none",
+            }
         ],
         "modifier_capacity": [],
         "open_licenses": [],
     }
-    (HERE / "facts.json").write_text(json.dumps(facts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (HERE / "facts.json").write_text(
+        json.dumps(facts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     (HERE / "confirmation.json").write_text(
         json.dumps(confirmation, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
