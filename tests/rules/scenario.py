@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from carexport import seals
+from carexport.domain.vin import with_check_digit
 
 CASES = Path(__file__).parent / "cases"
 # Fixed test keys: deterministic so that failures reproduce.
@@ -66,6 +67,17 @@ def base() -> dict[str, Any]:
     return yaml.safe_load((CASES / "base.yaml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+def _clone_vehicle(doc: dict[str, Any], count: int) -> None:
+    """Fill the batch up to `count` clean vehicles, each with its own record and report."""
+    line = doc["application"]["vehicles"][0]
+    record, report = doc["facts"]["registrations"][0], doc["facts"]["inspections"][0]
+    for n in range(len(doc["application"]["vehicles"]), count):
+        vin = with_check_digit(f"LGXCE4CB0P{n:07d}")
+        doc["application"]["vehicles"].append({**line, "vin": vin})
+        doc["facts"]["registrations"].append({**record, "vin": vin})
+        doc["facts"]["inspections"].append({**report, "vin": vin})
+
+
 def build(case: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(application, facts) JSON documents for a case."""
     doc = copy.deepcopy(base())
@@ -73,6 +85,8 @@ def build(case: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         set_path(doc, path, copy.deepcopy(value))
     for path in case.get("unset") or []:
         unset_path(doc, path)
+    if "vehicle_count" in case:
+        _clone_vehicle(doc, case["vehicle_count"])
     doc = _resolve_keys(doc)
     signer = key(case.get("signed_by", "byd"))
     doc["facts"]["confirmations"] = [
