@@ -12,24 +12,9 @@ from datetime import timedelta
 from carexport.domain.facts import InspectionResult
 from carexport.domain.text import normalize_identifier
 from carexport.rules.context import Context, VehicleRow
-from carexport.rules.registry import LAW_2024, Finding, Rule, Scope, Section, Severity
+from carexport.rules.registry import LAW_2024, Finding, RuleFactory, Scope, Section
 
-
-def _rule(
-    rule_id: str, zh: str, en: str, inputs: tuple[str, ...], params: tuple[str, ...] = ()
-) -> Rule:
-    return Rule(
-        id=rule_id,
-        section=Section.BANNED,
-        scope=Scope.VEHICLE,
-        severity=Severity.FAIL,
-        effective_from=LAW_2024,
-        zh=zh,
-        en=en,
-        inputs=inputs,
-        parameters=params,
-    )
-
+_rule = RuleFactory(Section.BANNED, Scope.VEHICLE, LAW_2024)
 
 RULES = (
     _rule(

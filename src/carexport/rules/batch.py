@@ -6,29 +6,9 @@ from carexport.domain.country import country_code
 from carexport.domain.text import is_blank, normalize_identifier
 from carexport.domain.uscc import is_valid_uscc
 from carexport.rules.context import Context, VehicleRow
-from carexport.rules.registry import LAW_2024, Finding, Rule, Scope, Section, Severity
+from carexport.rules.registry import LAW_2024, Finding, RuleFactory, Scope, Section
 
-
-def _rule(
-    rule_id: str,
-    zh: str,
-    en: str,
-    inputs: tuple[str, ...],
-    scope: Scope = Scope.APPLICATION,
-    params: tuple[str, ...] = (),
-) -> Rule:
-    return Rule(
-        id=rule_id,
-        section=Section.APPLICATION,
-        scope=scope,
-        severity=Severity.FAIL,
-        effective_from=LAW_2024,
-        zh=zh,
-        en=en,
-        inputs=inputs,
-        parameters=params,
-    )
-
+_rule = RuleFactory(Section.APPLICATION, Scope.APPLICATION, LAW_2024)
 
 RULES = (
     _rule(
@@ -45,7 +25,7 @@ RULES = (
         "该车已在另一张未使用完毕的出口许可证上（一批一证）",
         "The vehicle is already on another open export license (one license per batch)",
         ("vin", "open_licenses"),
-        Scope.VEHICLE,
+        scope=Scope.VEHICLE,
     ),
     _rule(
         "APP.ENTERPRISE_USCC_INVALID",
@@ -71,7 +51,7 @@ RULES = (
         "一张许可证最多{max_vehicles}辆车，本申请{count}辆",
         "One license holds at most {max_vehicles} vehicles; this application has {count}",
         ("vehicles",),
-        params=("app.max_vehicles",),
+        parameters=("app.max_vehicles",),
     ),
     _rule(
         "APP.MIXED_HS_CODE",

@@ -12,52 +12,46 @@ from datetime import timedelta
 from carexport.domain.facts import CreditEvent, Rectification
 from carexport.domain.text import is_blank, normalize_identifier
 from carexport.rules.context import Context
-from carexport.rules.registry import LAW_2026, Finding, Rule, Scope, Section, Severity
+from carexport.rules.registry import LAW_2026, Finding, RuleFactory, Scope, Section, Severity
 
 SERIOUS_ITEMS = frozenset({2, 3})  # no after-sales service; false condition / refusing supervision
 
 
-def _rule(rule_id: str, severity: Severity, zh: str, en: str) -> Rule:
-    return Rule(
-        id=rule_id,
-        section=Section.CREDIT,
-        scope=Scope.APPLICATION,
-        severity=severity,
-        effective_from=LAW_2026,
-        zh=zh,
-        en=en,
-        inputs=("credit_events", "enterprises"),
-        parameters=("credit.window_days", "credit.repeat"),
-    )
-
+_rule = RuleFactory(
+    Section.CREDIT,
+    Scope.APPLICATION,
+    LAW_2026,
+    inputs=("credit_events", "enterprises"),
+    parameters=("credit.window_days", "credit.repeat"),
+)
 
 RULES = (
     _rule(
         "CREDIT.RECTIFICATION_REQUIRED",
-        Severity.REVIEW,
         "企业近{window_days}天内有{count}项负面清单行为，整改尚未全部通过验收，需审核",
         "The enterprise has {count} negative-list event(s) in the last {window_days} days and "
         "not all are rectified: a reviewer must decide",
+        severity=Severity.REVIEW,
     ),
     _rule(
         "CREDIT.RELATED_PARTY",
-        Severity.REVIEW,
         "企业与{count}家须整改企业存在相同法定代表人或关联人员（另设企业），需审核",
         "The enterprise shares its legal representative or a related person with {count} "
         "enterprise(s) under rectification: a reviewer must decide",
+        severity=Severity.REVIEW,
     ),
     _rule(
         "CREDIT.RECTIFIED",
-        Severity.INFO,
         "企业近{window_days}天内的负面清单行为均已整改通过",
         "All of the enterprise's negative-list events in the last {window_days} days are rectified",
+        severity=Severity.INFO,
     ),
     _rule(
         "CREDIT.INTERVIEW_DUE",
-        Severity.WARN,
         "企业有{count}项负面清单行为尚未整改，应予约谈",
         "{count} negative-list event(s) of the enterprise have no rectification: an interview "
         "is due",
+        severity=Severity.WARN,
     ),
 )
 

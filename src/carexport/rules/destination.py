@@ -6,29 +6,23 @@ from carexport.domain.country import country_code
 from carexport.domain.dates import add_years
 from carexport.rules.context import Context, VehicleRow
 from carexport.rules.destinations import destination
-from carexport.rules.registry import LAW_2024, Finding, Rule, Scope, Section, Severity
+from carexport.rules.registry import LAW_2024, Finding, RuleFactory, Scope, Section, Severity
 
 # Vehicles registered in China are left-hand drive.
 VEHICLE_DRIVE_SIDE = "LHD"
 
+_rule = RuleFactory(Section.DESTINATION, Scope.VEHICLE, LAW_2024, Severity.WARN)
+
 RULES = (
-    Rule(
-        id="DEST.AGE_LIMIT",
-        section=Section.DESTINATION,
-        scope=Scope.VEHICLE,
-        severity=Severity.WARN,
-        effective_from=LAW_2024,
+    _rule(
+        "DEST.AGE_LIMIT",
         zh="车龄超过目的国进口车龄上限（{age_limit_years}年）",
         en="The vehicle is older than the destination's import age limit of "
         "{age_limit_years} years",
         inputs=("registration_date", "destination_country", "destinations.age_limit_years"),
     ),
-    Rule(
-        id="DEST.RESTRICTED",
-        section=Section.DESTINATION,
-        scope=Scope.VEHICLE,
-        severity=Severity.WARN,
-        effective_from=LAW_2024,
+    _rule(
+        "DEST.RESTRICTED",
         zh="目的国限制此类二手车进口：{reasons_zh}",
         en="The destination restricts such used-vehicle imports: {reasons_en}",
         inputs=(

@@ -6,73 +6,61 @@ record were already required under 公告2024年第6号; the field comparisons s
 
 from __future__ import annotations
 
-from datetime import date
-
 from carexport.domain.text import normalize_text
 from carexport.domain.vin import check_digit, vin_problem
 from carexport.rules.context import Context, VehicleRow
-from carexport.rules.registry import LAW_2024, LAW_2026, Finding, Rule, Scope, Section, Severity
+from carexport.rules.registry import (
+    LAW_2024,
+    LAW_2026,
+    Finding,
+    RuleFactory,
+    Scope,
+    Section,
+)
 
-
-def _rule(rule_id: str, since: date, zh: str, en: str, inputs: tuple[str, ...]) -> Rule:
-    return Rule(
-        id=rule_id,
-        section=Section.FILLING,
-        scope=Scope.VEHICLE,
-        severity=Severity.FAIL,
-        effective_from=since,
-        zh=zh,
-        en=en,
-        inputs=inputs,
-    )
-
+_rule = RuleFactory(Section.FILLING, Scope.VEHICLE, LAW_2026)
 
 RULES = (
     _rule(
         "FILL.VIN_INVALID",
-        LAW_2024,
         "车辆识别代号不符合GB 16735：{problem_zh}",
         "The VIN does not conform to GB 16735: {problem_en}",
         ("vin",),
+        effective_from=LAW_2024,
     ),
     _rule(
         "FILL.NO_REGISTRATION",
-        LAW_2024,
         "未查到该车辆识别代号的机动车登记信息",
         "No vehicle registration record exists for this VIN",
         ("vin", "registration"),
+        effective_from=LAW_2024,
     ),
     _rule(
         "FILL.BRAND_MISMATCH",
-        LAW_2026,
         "许可证附表的品牌与机动车登记证书不一致",
         "The brand on the license annex differs from the registration certificate",
         ("brand", "registration.brand"),
     ),
     _rule(
         "FILL.MODEL_MISMATCH",
-        LAW_2026,
         "许可证附表的车辆型号与机动车登记证书不一致",
         "The model on the license annex differs from the registration certificate",
         ("model", "registration.model"),
     ),
     _rule(
         "FILL.REGISTRATION_DATE_MISMATCH",
-        LAW_2026,
         "附表注册登记日期{annex}与登记证书{record}不一致",
         "The annex registration date {annex} differs from the certificate's {record}",
         ("registration_date", "registration.registration_date"),
     ),
     _rule(
         "FILL.TRANSFER_DATE_MISMATCH",
-        LAW_2026,
         "附表转让登记（待出口）日期{annex}与登记证书{record}不一致",
         "The annex transfer-for-export date {annex} differs from the certificate's {record}",
         ("transfer_for_export_date", "registration.transfer_for_export_date"),
     ),
     _rule(
         "FILL.ANNEX_DATE_MISSING",
-        LAW_2026,
         "许可证附表未填写{missing_zh}",
         "The license annex lacks the {missing_en}",
         ("registration_date", "transfer_for_export_date"),

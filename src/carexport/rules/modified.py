@@ -12,7 +12,7 @@ from datetime import date
 from carexport.domain.facts import AnnouncementProduct, CccCertificate
 from carexport.domain.text import is_blank, normalize_identifier, normalize_text, text_matches
 from carexport.rules.context import Context, VehicleRow
-from carexport.rules.registry import LAW_2026, Finding, Rule, Scope, Section, Severity
+from carexport.rules.registry import LAW_2026, Finding, RuleFactory, Scope, Section, Severity
 
 ANNEX2_ITEMS = (
     "modification_description",
@@ -35,26 +35,7 @@ ANNEX2_ITEMS = (
 )
 
 
-def _rule(
-    rule_id: str,
-    zh: str,
-    en: str,
-    inputs: tuple[str, ...],
-    severity: Severity = Severity.FAIL,
-    params: tuple[str, ...] = (),
-) -> Rule:
-    return Rule(
-        id=rule_id,
-        section=Section.MODIFIED,
-        scope=Scope.VEHICLE,
-        severity=severity,
-        effective_from=LAW_2026,
-        zh=zh,
-        en=en,
-        inputs=inputs,
-        parameters=params,
-    )
-
+_rule = RuleFactory(Section.MODIFIED, Scope.VEHICLE, LAW_2026)
 
 RULES = (
     _rule(
@@ -87,8 +68,8 @@ RULES = (
         "The modifier exported more in the last 12 months than {ratio} times its annual "
         "capacity: a reviewer must check",
         ("modifier_capacity",),
-        Severity.REVIEW,
         ("mod.capacity_ratio",),
+        severity=Severity.REVIEW,
     ),
 )
 

@@ -11,80 +11,72 @@ from __future__ import annotations
 from carexport.domain.facts import Confirmation, Manufacturer, ManufacturerKind
 from carexport.domain.text import normalize_identifier, normalize_text
 from carexport.rules.context import Context, VehicleRow
-from carexport.rules.registry import LAW_2026, Finding, Rule, Scope, Section, Severity
+from carexport.rules.registry import LAW_2026, Finding, RuleFactory, Scope, Section, Severity
 from carexport.seals import verify_document
 
-
-def _rule(rule_id: str, severity: Severity, zh: str, en: str, inputs: tuple[str, ...]) -> Rule:
-    return Rule(
-        id=rule_id,
-        section=Section.NEAR_NEW,
-        scope=Scope.VEHICLE,
-        severity=severity,
-        effective_from=LAW_2026,
-        zh=zh,
-        en=en,
-        inputs=inputs,
-        parameters=("n180.days", "n180.transition_before"),
-    )
-
+_rule = RuleFactory(
+    Section.NEAR_NEW,
+    Scope.VEHICLE,
+    LAW_2026,
+    parameters=("n180.days", "n180.transition_before"),
+)
 
 RULES = (
     _rule(
         "N180.TRANSITION",
-        Severity.INFO,
         "注册登记后第{days_since_registration}天申请出口，但已于{transfer_for_export_date}"
         "（{transition_before}前）办理转让登记待出口手续，不适用180天规定",
         "Applied on day {days_since_registration} after registration, but the transfer for "
         "export was registered on {transfer_for_export_date}, before {transition_before}: "
         "the near-new rule does not apply",
         ("registration.transfer_for_export_date",),
+        severity=Severity.INFO,
     ),
     _rule(
         "N180.CONFIRMATION_MISSING",
-        Severity.FAIL,
         "注册登记后第{days_since_registration}天申请出口（≤{n180_days}天），"
         "须提交生产企业出具的《售后服务确认书》",
         "Applied on day {days_since_registration} after registration (within {n180_days} "
         "days): an after-sales service confirmation from the manufacturer is required",
         ("registration_date", "confirmation_id"),
+        severity=Severity.FAIL,
     ),
     _rule(
         "N180.ISSUER_NOT_MANUFACTURER",
-        Severity.FAIL,
         "《售后服务确认书》出具方不是本车品牌列入《公告》的生产企业（集团销售公司、改装企业不得出具）",
         "The confirmation's issuer is not a manufacturer of this brand listed in the MIIT "
         "Announcement (a group sales company or a modifier may not issue it)",
         ("confirmation.issuer_uscc", "manufacturer.kind", "manufacturer.brands"),
+        severity=Severity.FAIL,
     ),
     _rule(
         "N180.CONFIRMATION_MISMATCH",
-        Severity.FAIL,
         "《售后服务确认书》所载{fields_zh}与申请不一致",
         "The confirmation's {fields_en} differ from the application",
         ("confirmation.vin", "confirmation.brand", "confirmation.model", "destination_country"),
+        severity=Severity.FAIL,
     ),
     _rule(
         "N180.NO_OUTLET_IN_DESTINATION",
-        Severity.FAIL,
         "《售后服务确认书》未列明出口目的国的售后服务网点",
         "The confirmation lists no after-sales service outlet in the destination country",
         ("confirmation.outlets", "destination_country"),
+        severity=Severity.FAIL,
     ),
     _rule(
         "N180.SEAL_INVALID",
-        Severity.FAIL,
         "《售后服务确认书》电子签章（SM2）验证失败：文件被篡改、密钥不符或签名无效",
         "The confirmation's SM2 seal does not verify: altered document, wrong key or invalid "
         "signature",
         ("confirmation", "manufacturer.public_key"),
+        severity=Severity.FAIL,
     ),
     _rule(
         "N180.CONFIRMATION_REVOKED",
-        Severity.FAIL,
         "《售后服务确认书》已撤销或出具日期晚于申请日期",
         "The confirmation is revoked or was issued after the application was submitted",
         ("confirmation.revoked", "confirmation.issued_on", "submitted_on"),
+        severity=Severity.FAIL,
     ),
 )
 

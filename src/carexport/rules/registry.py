@@ -88,6 +88,42 @@ class Finding:
         return template.format_map({**self.facts, **self.parameters, **self.message_args})
 
 
+@dataclass(frozen=True)
+class RuleFactory:
+    """Declares the rules of one part of RULES.md with the part's common settings."""
+
+    section: Section
+    scope: Scope
+    effective_from: date
+    severity: Severity = Severity.FAIL
+    inputs: tuple[str, ...] = ()
+    parameters: tuple[str, ...] = ()
+
+    def __call__(
+        self,
+        rule_id: str,
+        zh: str,
+        en: str,
+        inputs: tuple[str, ...] | None = None,
+        parameters: tuple[str, ...] | None = None,
+        *,
+        severity: Severity | None = None,
+        scope: Scope | None = None,
+        effective_from: date | None = None,
+    ) -> Rule:
+        return Rule(
+            id=rule_id,
+            section=self.section,
+            scope=scope or self.scope,
+            severity=severity or self.severity,
+            effective_from=effective_from or self.effective_from,
+            zh=zh,
+            en=en,
+            inputs=self.inputs if inputs is None else inputs,
+            parameters=self.parameters if parameters is None else parameters,
+        )
+
+
 class Registry:
     """Every rule version, by ID; `get` answers the version in force on a day."""
 
