@@ -68,3 +68,10 @@ def test_documents_the_check_in_openapi(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/v1/check" in spec["paths"]
     assert "post" in spec["paths"]["/api/v1/check"]
+
+
+def test_home_page_points_to_the_api(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "/docs" in page.text
+    assert "二手车出口许可" in page.text
