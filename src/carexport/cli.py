@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from carexport.applications.cli import register as register_applications
+from carexport.demo.cli import demo_app
 from carexport.documents.cli import seal_app
+from carexport.feeds.cli import register as register_feeds
 
 app = typer.Typer(
     name="carexport",
@@ -16,6 +18,8 @@ app = typer.Typer(
 )
 register_applications(app)
 app.add_typer(seal_app, name="seal")
+register_feeds(app)
+app.add_typer(demo_app, name="demo")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Enterprise credit: events, negative list, interviews, rectification."""

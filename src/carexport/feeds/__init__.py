@@ -1,0 +1,1 @@
+"""Registry feeds: the tables of what the registries know, their importers and exports."""

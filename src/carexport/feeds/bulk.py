@@ -1,0 +1,210 @@
+"""Bulk upserts inside the caller's transaction: the fast path of every feed.
+
+PostgreSQL: rows are streamed with COPY into temporary tables (one per target) while the
+caller is still reading and validating the file, then merged with one
+`INSERT … SELECT … ON CONFLICT DO UPDATE` per table. SQLite: batches of
+`INSERT … ON CONFLICT DO UPDATE` through `executemany`. Either way nothing is committed
+here; the service commits once, so a killed import leaves the database as it was.
+
+Parts of a record (a manufacturer's brands, a declaration's VINs) are replaced whole:
+the parts of every parent written are deleted, then the new parts inserted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Table
+
+
+@dataclass(frozen=True)
+class Target:
+    """A table written by natural key: `key` is its unique column (for parts: the
+    column naming the parent, whose parts are replaced whole)."""
+
+    table: Table
+    columns: tuple[str, ...]
+    key: str
+    is_part: bool = False
+
+    @property
+    def key_index(self) -> int:
+        return self.columns.index(self.key)
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+
+@dataclass
+class BulkWriter:
+    """Writes rows (tuples in `Target.columns` order) for a set of targets.
+
+    `write(parent, rows, parts)` takes one batch of parent rows and, for each part
+    target, the parts of exactly those parents. Call `finish()` once at the end.
+    """
+
+    connection: Connection
+    targets: Sequence[Target]
+    _staged: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.dialect = self.connection.dialect.name
+        if self.dialect == "sqlite":
+            # A large page cache keeps the unique indexes in memory during the load;
+            # temp_store keeps sort work off the disk. Both last for this connection only.
+            self.connection.exec_driver_sql("PRAGMA cache_size=-262144")
+            self.connection.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        elif self.dialect == "postgresql":
+            driver = self.connection.connection.driver_connection
+            assert driver is not None
+            self._pg = driver
+            for target in self.targets:
+                cols = ", ".join(target.columns)
+                # Plain columns, no constraints: the unique keys are checked on merge.
+                self.connection.exec_driver_sql(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {_stage(target)} ON COMMIT DROP AS "
+                    f"SELECT {cols} FROM {target.name} WITH NO DATA"
+                )
+            self._copies: dict[str, Any] = {}
+        else:  # pragma: no cover - only the two supported databases
+            raise NotImplementedError(self.dialect)
+
+    def write(
+        self,
+        parent: Target,
+        rows: Sequence[tuple[Any, ...]],
+        parts: dict[Target, Sequence[tuple[Any, ...]]] | None = None,
+    ) -> None:
+        if not rows:
+            return
+        parts = parts or {}
+        if self.dialect == "sqlite":
+            self._sqlite_write(parent, rows, parts)
+        else:
+            self._copy(parent, rows)
+            for target, part_rows in parts.items():
+                self._copy(target, part_rows)
+
+    def finish(self) -> None:
+        if self.dialect != "postgresql":
+            return
+        with self._pg.cursor() as cur:
+            for target in self.targets:
+                if target.name not in self._staged:
+                    continue
+                cols = ", ".join(target.columns)
+                if target.is_part:
+                    continue
+                cur.execute(
+                    f"INSERT INTO {target.name} ({cols}) SELECT {cols} FROM {_stage(target)} "
+                    f"{_on_conflict(target)}"
+                )
+            # Parts: replace those of every parent staged, including parents whose new
+            # list is empty (their old parts must go too).
+            for target in self.targets:
+                if not target.is_part:
+                    continue
+                parent = self._parent_of(target)
+                if parent.name not in self._staged:
+                    continue
+                cur.execute(
+                    f"DELETE FROM {target.name} WHERE {target.key} IN "
+                    f"(SELECT {parent.key} FROM {_stage(parent)})"
+                )
+                if target.name in self._staged:
+                    cols = ", ".join(target.columns)
+                    cur.execute(
+                        f"INSERT INTO {target.name} ({cols}) SELECT {cols} FROM {_stage(target)}"
+                    )
+            for name in self._staged:
+                cur.execute(f"TRUNCATE {_stage_name(name)}")
+        self._staged.clear()
+
+    def _parent_of(self, part: Target) -> Target:
+        # The parent is the first non-part target listed before the part.
+        parent = None
+        for target in self.targets:
+            if target is part:
+                break
+            if not target.is_part:
+                parent = target
+        assert parent is not None, f"part {part.name} listed before its parent"
+        return parent
+
+    def _copy(self, target: Target, rows: Sequence[tuple[Any, ...]]) -> None:
+        self._staged.add(target.name)
+        if not rows:
+            return
+        cols = ", ".join(target.columns)
+        with (
+            self._pg.cursor() as cur,
+            cur.copy(f"COPY {_stage(target)} ({cols}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    def _sqlite_write(
+        self,
+        parent: Target,
+        rows: Sequence[tuple[Any, ...]],
+        parts: dict[Target, Sequence[tuple[Any, ...]]],
+    ) -> None:
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(_sqlite_upsert(parent), rows)
+            part_targets = [t for t in self.targets if t.is_part and self._parent_of(t) is parent]
+            if part_targets:
+                keys = [(row[parent.key_index],) for row in rows]
+                for target in part_targets:
+                    cursor.executemany(f"DELETE FROM {target.name} WHERE {target.key} = ?", keys)
+                    part_rows = parts.get(target, ())
+                    if part_rows:
+                        cols = ", ".join(target.columns)
+                        marks = ", ".join("?" for _ in target.columns)
+                        cursor.executemany(
+                            f"INSERT INTO {target.name} ({cols}) VALUES ({marks})", part_rows
+                        )
+        finally:
+            cursor.close()
+
+
+def _stage_name(table: str) -> str:
+    return f"stage_{table}"
+
+
+def _stage(target: Target) -> str:
+    return _stage_name(target.name)
+
+
+def _on_conflict(target: Target) -> str:
+    updates = [c for c in target.columns if c != target.key]
+    if not updates:
+        return f"ON CONFLICT ({target.key}) DO NOTHING"
+    sets = ", ".join(f"{c} = excluded.{c}" for c in updates)
+    # Only rows whose content differs are rewritten: re-importing the same file then
+    # writes nothing (no dead tuples on PostgreSQL, no WAL growth on SQLite).
+    changed = " OR ".join(
+        f"{_comparable(target, f'{target.name}.{c}', c)} IS DISTINCT FROM "
+        f"{_comparable(target, f'excluded.{c}', c)}"
+        for c in updates
+    )
+    return f"ON CONFLICT ({target.key}) DO UPDATE SET {sets} WHERE {changed}"
+
+
+def _comparable(target: Target, expression: str, column: str) -> str:
+    # PostgreSQL's json type has no equality operator; compare the text as stored.
+    if isinstance(target.table.c[column].type, JSON):
+        return f"CAST({expression} AS TEXT)"
+    return expression
+
+
+def _sqlite_upsert(target: Target) -> str:
+    cols = ", ".join(target.columns)
+    marks = ", ".join("?" for _ in target.columns)
+    # SQLite spells IS DISTINCT FROM as IS NOT.
+    return f"INSERT INTO {target.name} ({cols}) VALUES ({marks}) " + _on_conflict(target).replace(
+        "IS DISTINCT FROM", "IS NOT"
+    )

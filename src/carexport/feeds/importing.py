@@ -1,0 +1,223 @@
+"""Reading, validating and staging one registry file; `service.import_feed` commits it.
+
+The file is read once. Each row is validated as it is read and, while the import can
+still succeed, written into the open transaction (PostgreSQL: COPY into a staging
+table). In all-or-nothing mode the first bad row stops the writing but not the
+validation, so the report lists every problem; the transaction is then rolled back.
+Only a clean run is merged and committed (by the service, once, at the end), so an
+import killed at any moment leaves the database as it was before (decision 0004).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from carexport.db import UnitOfWork
+from carexport.feeds.bulk import BulkWriter
+from carexport.feeds.files import Source, open_source, rows
+from carexport.feeds.schemas import Feed
+
+
+class ImportMode(StrEnum):
+    ALL_OR_NOTHING = "all-or-nothing"
+    SKIP_BAD = "skip-bad"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why one row (or one field of it) was rejected."""
+
+    row: int
+    field: str
+    value: str | None
+    reason_zh: str
+    reason_en: str
+
+    def __str__(self) -> str:
+        zh = f"第{self.row}行 {self.field}：{self.reason_zh}"
+        return f"{zh} / row {self.row} {self.field}: {self.reason_en}"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    path: Path
+    mode: ImportMode
+    rows_read: int
+    rows_valid: int
+    rows_rejected: int
+    problems: int
+    rows_loaded: int  # upserted and committed (0 when rejected)
+    committed: bool
+    ignored_columns: tuple[str, ...]
+
+    @property
+    def rejected(self) -> bool:
+        return self.problems > 0
+
+
+_REASONS: dict[str, tuple[str, str]] = {
+    "missing": ("缺少必填值", "required value missing"),
+    "string_type": ("应为文本", "expected text"),
+    "int_parsing": ("不是整数", "not an integer"),
+    "int_type": ("不是整数", "not an integer"),
+    "int_from_float": ("不是整数", "not an integer"),
+    "bool_parsing": ("应为是/否（true/false）", "expected 是/否 or true/false"),
+    "bool_type": ("应为是/否（true/false）", "expected 是/否 or true/false"),
+    "date_type": ("不是YYYY-MM-DD日期", "not a date YYYY-MM-DD"),
+    "date_from_datetime_inexact": ("不是YYYY-MM-DD日期", "not a date YYYY-MM-DD"),
+    "list_type": ("应为列表", "expected a list"),
+    "too_short": ("不能为空", "may not be empty"),
+    "string_pattern_mismatch": ("格式不对", "wrong format"),
+}
+
+
+def _problems(error: ValidationError, number: int, source: Source) -> list[RowProblem]:
+    out = []
+    for item in error.errors(include_url=False):
+        loc = item["loc"]
+        name = str(loc[0]) if loc else "(row)"
+        label = source.label(name) + "".join(f"[{p}]" for p in loc[1:])
+        kind = item["type"]
+        if kind == "value_error":
+            message = str(item["msg"]).removeprefix("Value error, ")
+            zh, _, en = message.partition(" / ")
+            reason = (zh, en or zh)
+        elif kind == "enum":
+            expected = item.get("ctx", {}).get("expected", "")
+            reason = (f"不是允许的值（{expected}）", f"not one of {expected}")
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            ctx = item.get("ctx", {})
+            bound = ctx.get("ge", ctx.get("le"))
+            sign = "≥" if kind == "greater_than_equal" else "≤"
+            reason = (f"应{sign}{bound}", f"must be {sign} {bound}")
+        elif kind.startswith("date_"):
+            reason = ("不是YYYY-MM-DD日期", "not a date YYYY-MM-DD")
+        else:
+            reason = _REASONS.get(kind, ("无效", str(item["msg"])))
+        raw = item.get("input")
+        value = None if raw is None or isinstance(raw, dict) else str(raw)[:200]
+        out.append(RowProblem(number, label, value, reason[0], reason[1]))
+    return out
+
+
+@dataclass
+class Staged:
+    """A file read and written into the open transaction, not yet merged or committed."""
+
+    writer: BulkWriter
+    result: ImportResult
+
+    @property
+    def loadable(self) -> bool:
+        return not (self.result.mode is ImportMode.ALL_OR_NOTHING and self.result.problems)
+
+
+def stage_feed(
+    *,
+    uow: UnitOfWork,
+    feed: Feed,
+    path: Path,
+    fmt: str | None = None,
+    mode: ImportMode = ImportMode.ALL_OR_NOTHING,
+    on_problem: Callable[[RowProblem], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    encoding: str = "utf-8-sig",
+    batch_size: int = 5000,
+) -> Staged:
+    """Validate every row of `path` and stage the valid ones; see the module docstring.
+
+    Raises UnusableFile (nothing loaded) when the file cannot be read as this feed.
+    Rows whose natural key repeats an earlier row of the same file are rejected: two
+    versions of one record in one delivery are ambiguous.
+    """
+    source = open_source(path, feed, fmt)
+    writer = BulkWriter(
+        uow.session.connection(), [feed.target] + ([feed.part] if feed.part else [])
+    )
+    key_index = feed.target.key_index
+    key_label = ",".join(source.label(f) for f in feed.key_fields)
+    seen: dict[Any, int] = {}
+    batch: list[tuple[Any, ...]] = []
+    parts: list[tuple[Any, ...]] = []
+    read = valid = rejected = problems = 0
+    validate = feed.schema.model_validate
+    build = feed.build
+    has_part = feed.part is not None
+
+    def report(problem: RowProblem) -> None:
+        nonlocal problems
+        problems += 1
+        if on_problem is not None:
+            on_problem(problem)
+
+    def flush() -> None:
+        writer.write(feed.target, batch, {feed.part: parts} if feed.part else None)
+        batch.clear()
+        parts.clear()
+
+    for number, values in rows(source, encoding):
+        read += 1
+        if on_progress is not None and read % 2000 == 0:
+            on_progress(source.done, source.total)
+        error = values.get("__error__")
+        if error is not None:
+            zh, _, en = str(error).partition(" / ")
+            report(RowProblem(number, "(line)", None, zh, en))
+            rejected += 1
+            continue
+        try:
+            row = validate(values)
+        except ValidationError as exc:
+            for problem in _problems(exc, number, source):
+                report(problem)
+            rejected += 1
+            continue
+        built = build(row)
+        record, part_rows = built if has_part else (built, ())
+        key = record[key_index]
+        first = seen.get(key)
+        if first is not None:
+            report(
+                RowProblem(
+                    number,
+                    key_label,
+                    str(key),
+                    f"与第{first}行是同一记录，一个文件中只能出现一次",
+                    f"same record as row {first}; a file may hold it only once",
+                )
+            )
+            rejected += 1
+            continue
+        seen[key] = number
+        valid += 1
+        if mode is ImportMode.ALL_OR_NOTHING and problems:
+            continue  # the file is rejected already: validate the rest, write nothing
+        batch.append(record)
+        parts.extend(part_rows)
+        if len(batch) >= batch_size:
+            flush()
+    if on_progress is not None:
+        on_progress(source.total, source.total)
+
+    if not (mode is ImportMode.ALL_OR_NOTHING and problems):
+        flush()
+    result = ImportResult(
+        kind=feed.kind,
+        path=path,
+        mode=mode,
+        rows_read=read,
+        rows_valid=valid,
+        rows_rejected=rejected,
+        problems=problems,
+        rows_loaded=0,
+        committed=False,
+        ignored_columns=tuple(source.ignored),
+    )
+    return Staged(writer=writer, result=result)
