@@ -34,7 +34,7 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy src/carexport/domain src/carexport/rules src/carexport/seals
+	$(BIN)/mypy src/carexport
 
 test: lint typecheck
 	$(BIN)/pytest -q
