@@ -37,7 +37,8 @@ typecheck: install
 	$(BIN)/mypy src/carexport
 
 test: lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q -s benchmarks  # quick mode; prints the figures
 
 bench: install
 	CAREXPORT_BENCH=full $(BIN)/pytest -q -s benchmarks
