@@ -16,30 +16,13 @@ from carexport.domain.application import Application
 from carexport.domain.facts import Facts
 from carexport.domain.uscc import uscc_check_character
 from carexport.domain.vin import with_check_digit
+from carexport.rules.modified import ANNEX2_ITEMS
 from carexport.seals import generate_private_key, sign_document
 
 VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 BRANDS = [("比亚迪", "BYD7150WTHEV3"), ("长城", "CC6460RM0F"), ("奇瑞", "SQR7150J62")]
 MODIFIED = [("中集", "ZJV5040XXYBJ"), ("程力", "CLW5041XLCB6")]
-ANNEX2 = [
-    "modification_description",
-    "photo_before_front",
-    "photo_after_front",
-    "photo_before_left_front",
-    "photo_after_left_front",
-    "photo_before_side",
-    "photo_after_side",
-    "photo_before_rear",
-    "photo_after_rear",
-    "nameplate_before",
-    "nameplate_after",
-    "chassis_purchase_agreement",
-    "chassis_invoice",
-    "device_purchase_agreement",
-    "device_invoice",
-    "announcement_parameter_page",
-    "destination_test_report",
-]
+ANNEX2 = list(ANNEX2_ITEMS)
 
 
 def uscc(rnd: random.Random) -> str:
