@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 from sqlalchemy import JSON, Connection, Table
 
 
@@ -87,6 +88,34 @@ class BulkWriter:
             self._copy(parent, rows)
             for target, part_rows in parts.items():
                 self._copy(target, part_rows)
+
+    def write_frame(self, target: Target, frame: pl.DataFrame) -> None:
+        """Rows of a target without parts, as a frame of exactly `target.columns`.
+
+        PostgreSQL: the frame's CSV goes to COPY in one piece (no Python object per
+        value); CSV distinguishes an empty string ("") from null (nothing), as COPY's
+        CSV format does. SQLite: one `executemany` over tuples made from whole columns.
+        """
+        if not frame.height:
+            return
+        assert not target.is_part, target.name
+        assert tuple(frame.columns) == target.columns, frame.columns
+        if self.dialect == "sqlite":
+            cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                columns = [series.to_list() for series in frame.iter_columns()]
+                cursor.executemany(_sqlite_upsert(target), zip(*columns, strict=True))
+            finally:
+                cursor.close()
+            return
+        self._staged.add(target.name)
+        cols = ", ".join(target.columns)
+        data = frame.write_csv(include_header=False)
+        with (
+            self._pg.cursor() as cur,
+            cur.copy(f"COPY {_stage(target)} ({cols}) FROM STDIN (FORMAT csv)") as copy,
+        ):
+            copy.write(data)
 
     def finish(self) -> None:
         if self.dialect != "postgresql":

@@ -127,6 +127,7 @@ def import_feed(
     on_problem: Callable[[RowProblem], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     encoding: str = "utf-8-sig",
+    columnar_path: bool = True,
 ) -> ImportResult:
     """Import one feed file of `kind` (see feeds/schemas.py FEEDS).
 
@@ -146,6 +147,7 @@ def import_feed(
         on_problem=on_problem,
         on_progress=on_progress,
         encoding=encoding,
+        columnar_path=columnar_path,
     )
     if not staged.loadable:
         uow.rollback()

@@ -1,0 +1,378 @@
+"""The columnar fast path of CSV imports (decision 0006): read blocks, check columns.
+
+A block of the file becomes one Polars frame: one text column per field, empty cells as
+null, plus the row number the user sees. Each field is checked with a conservative
+expression that accepts only values the row schema certainly accepts unchanged (a VIN
+already upper-case with its check digit right, a date already YYYY-MM-DD, …); a row that
+passes every check is built column-wise. Every other row (bad, or merely unusual, such
+as a lower-case VIN) goes through the Pydantic row path, so the problems reported and
+the values stored are those of the row path by construction.
+
+Reading matches `files._csv_rows` exactly: a block without quotes, NUL or a lone CR is
+split on "\\n" and "," (which is what the csv module does with such text); from the
+first block that has any of them on, the csv module reads the rest of the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import polars as pl
+
+from carexport.domain import vin as vin_module
+from carexport.feeds.files import FileFormat, Source, UnusableFile, _match_headers
+from carexport.feeds.schemas import Feed, _uscc_valid
+
+ROW = "__row"
+BLOCK_BYTES = 1 << 22  # ~40,000 registration rows: large enough to amortise, small in RAM
+
+# -- field checks ----------------------------------------------------------------------
+# Each check returns (accepted, value): `accepted` is true only where the row schema
+# certainly accepts the cell and turns it into exactly `value` (null cells are absent).
+
+Check = Callable[[pl.Expr], tuple[pl.Expr, pl.Expr]]
+
+# Leading or trailing characters the schema might strip (str_strip_whitespace): a
+# superset of White_Space, so such cells take the row path whatever the exact set is.
+_EDGE = r"^[\s\p{Cc}\p{Cf}\p{Zs}]|[\s\p{Cc}\p{Cf}\p{Zs}]$"
+
+
+def _text(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    return col.is_null() | ~col.str.contains(_EDGE), col
+
+
+def _day(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    # Years before 1000 are left to the row path (Python dates start at year 1).
+    shaped = col.str.contains(r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$")
+    real = col.str.to_date("%Y-%m-%d", strict=False).is_not_null()
+    return col.is_null() | (shaped & real), col
+
+
+def _count(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    # Non-negative, no sign, no leading zero, at most 9 digits (fits every int column).
+    return col.is_null() | col.str.contains(r"^(0|[1-9][0-9]{0,8})$"), col.cast(
+        pl.Int64, strict=False
+    )
+
+
+def _letters(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    return col.is_null() | col.str.contains(r"^[A-Za-z]+$"), col
+
+
+_FLAGS = {"是": True, "有": True, "否": False, "无": False}
+_FLAGS.update({"true": True, "false": False, "1": True, "0": False})
+
+
+def _flag(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    return col.is_null() | col.is_in(list(_FLAGS)), col.replace_strict(
+        _FLAGS, default=None, return_dtype=pl.Boolean
+    )
+
+
+_VIN_LETTERS = [c for c in vin_module._TRANSLITERATION if not c.isdigit()]
+_VIN_DIGITS = [str(vin_module._TRANSLITERATION[c]) for c in _VIN_LETTERS]
+
+
+def _vin_digits(col: pl.Expr) -> pl.Expr:
+    # Every transliterated value is one digit, so a VIN becomes a 17-digit integer and
+    # the weighted sum is integer arithmetic (16 string slices would be 10x slower).
+    shaped = col.str.contains(r"^[A-HJ-NPR-Z0-9]{17}$")
+    return (
+        pl.when(shaped)
+        .then(col)
+        .str.replace_many(_VIN_LETTERS, _VIN_DIGITS)
+        .cast(pl.Int64, strict=False)
+    )
+
+
+def _vin_accepted(col: pl.Expr, digits: pl.Expr) -> pl.Expr:
+    terms = [(digits // 10 ** (16 - i) % 10) * w for i, w in enumerate(vin_module._WEIGHTS) if w]
+    remainder = pl.sum_horizontal(terms) % 11
+    check = pl.when(remainder == 10).then(pl.lit("X")).otherwise(remainder.cast(pl.String))
+    return digits.is_not_null() & (col.str.slice(8, 1) == check)
+
+
+@dataclass(frozen=True)
+class FastFeed:
+    """How one feed is checked and built column-wise."""
+
+    checks: dict[str, str]  # field → check name ("vin", "uscc" or a key of _CHECKS)
+    build: dict[str, str]  # target column → field it is copied from
+    dtypes: dict[str, type[pl.DataType]]  # target column → type (String if absent)
+
+
+_CHECKS: dict[str, Check] = {"text": _text, "day": _day, "count": _count, "letters": _letters}
+_CHECKS["flag"] = _flag
+
+FAST_FEEDS: dict[str, FastFeed] = {
+    "registrations": FastFeed(
+        checks={
+            "vin": "vin",
+            "brand": "text",
+            "model": "text",
+            "registration_date": "day",
+            "transfer_for_export_date": "day",
+            "export_transfer_count": "count",
+            "status": "letters",
+            "owner_uscc": "uscc",
+            "mortgaged": "flag",
+            "customs_supervised": "flag",
+            "scrap_due_date": "day",
+        },
+        # records.registration_from_feed, column by column
+        build={
+            "vin_key": "vin",
+            "vin": "vin",
+            "brand": "brand",
+            "model": "model",
+            "registration_date": "registration_date",
+            "transfer_for_export_date": "transfer_for_export_date",
+            "export_transfer_count": "export_transfer_count",
+            "status": "status",
+            "owner_uscc": "owner_uscc",
+            "owner_key": "owner_uscc",
+            "mortgaged": "mortgaged",
+            "customs_supervised": "customs_supervised",
+            "scrap_due_date": "scrap_due_date",
+        },
+        dtypes={
+            "export_transfer_count": pl.Int64,
+            "mortgaged": pl.Boolean,
+            "customs_supervised": pl.Boolean,
+        },
+    )
+}
+
+
+def supported(feed: Feed, fmt: FileFormat) -> bool:
+    return fmt is FileFormat.CSV and feed.kind in FAST_FEEDS and feed.part is None
+
+
+def output_schema(feed: Feed) -> dict[str, pl.DataType]:
+    fast = FAST_FEEDS[feed.kind]
+    return {c: fast.dtypes.get(c, pl.String)() for c in feed.target.columns}
+
+
+@dataclass
+class Checked:
+    """A block split into rows built column-wise and rows left to the row path."""
+
+    built: pl.DataFrame  # ROW + the target's columns, in file order
+    rest: list[tuple[int, dict[str, Any]]]  # (row number, values) as files.rows gives
+
+
+def check(feed: Feed, frame: pl.DataFrame) -> Checked:
+    """Split `frame` (ROW + one nullable text column per field of the feed)."""
+    fast = FAST_FEEDS[feed.kind]
+    accepted: list[pl.Expr] = []
+    values: dict[str, pl.Expr] = {}
+    prepared = frame
+    for name, kind in fast.checks.items():
+        col = pl.col(name)
+        if kind == "vin":
+            prepared = prepared.with_columns(_vin_digits(col).alias(f"__{name}_digits"))
+            accepted.append(_vin_accepted(col, pl.col(f"__{name}_digits")))
+            values[name] = col
+        elif kind == "uscc":
+            # stdnum is slow but a feed repeats the same few thousand codes: each
+            # distinct code of the block is checked once (cached across blocks).
+            codes = frame.get_column(name).drop_nulls().unique().to_list()
+            valid_codes = [c for c in codes if len(c) == 18 and c.isascii() and _plain_uscc(c)]
+            accepted.append(col.is_null() | col.is_in(valid_codes))
+            values[name] = col
+        else:
+            ok, value = _CHECKS[kind](col)
+            accepted.append(ok)
+            values[name] = value
+    marked = prepared.with_columns(pl.all_horizontal(accepted).alias("__ok"))
+    good = marked.filter(pl.col("__ok"))
+    built = good.select(
+        pl.col(ROW),
+        *(
+            values[source].cast(dtype).alias(column)
+            for column, dtype in output_schema(feed).items()
+            for source in (fast.build[column],)
+        ),
+    )
+    rest_frame = marked.filter(~pl.col("__ok")).select(ROW, *fast.checks)
+    rest = [
+        (row[ROW], {k: v for k, v in row.items() if k != ROW and v})
+        for row in rest_frame.iter_rows(named=True)
+    ]
+    return Checked(built=built, rest=rest)
+
+
+def _plain_uscc(code: str) -> bool:
+    # Upper-case letters and digits only: what the schema's normalisation leaves as is.
+    return code.isalnum() and code == code.upper() and _uscc_valid(code)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def blocks(source: Source, encoding: str) -> Iterator[pl.DataFrame]:
+    """The CSV file as frames of ROW + one text column per matched field (nullable).
+
+    Raises UnusableFile exactly where and why `files._csv_rows` would.
+    """
+    try:
+        codec = codecs.lookup(encoding).name
+        raw = source.path.open("rb")
+    except (OSError, LookupError) as exc:
+        raise UnusableFile(source.path, f"无法读取文件（{exc}）", f"cannot read ({exc})") from None
+    with raw:
+        if codec not in ("utf-8", "utf-8-sig"):
+            yield from _module_blocks(source, raw, encoding, 0, 1, None)
+            return
+        yield from _split_blocks(source, raw, encoding, codec == "utf-8-sig")
+
+
+def _simple(body: bytes) -> bool:
+    # Without quotes, NUL or a CR outside CRLF, a CSV record is a line and its cells are
+    # the text between commas: splitting gives exactly what the csv module gives.
+    return b'"' not in body and b"\x00" not in body and body.count(b"\r") == body.count(b"\r\n")
+
+
+def _split_blocks(
+    source: Source, raw: IO[bytes], encoding: str, bom: bool
+) -> Iterator[pl.DataFrame]:
+    pending = b""
+    offset = 0  # where `pending` starts in the file
+    number = 1  # the row number of the next line (the header is row 1)
+    pairs: list[tuple[int, str]] | None = None
+    while True:
+        chunk = raw.read(BLOCK_BYTES)
+        data = pending + chunk
+        cut = data.rfind(b"\n") + 1 if chunk else len(data)
+        if chunk and cut == 0:
+            pending = data  # one line longer than a block: read on
+            continue
+        body, pending = data[:cut], data[cut:]
+        if not body:
+            break
+        text: str | None = None
+        if _simple(body):
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None  # the csv module reports it, with the row path's words
+        if text is None:
+            yield from _module_blocks(source, raw, encoding, offset, number, pairs)
+            return
+        if offset == 0 and bom:
+            text = text.removeprefix("\ufeff")
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()
+        if pairs is None:
+            if not lines:  # only a byte-order mark so far
+                offset += len(body)
+                continue
+            header = lines[0].removesuffix("\r")
+            pairs = _match_headers(source, header.split(","))
+            lines = lines[1:]
+            number += 1
+        frame = _lines_frame(lines, number, pairs)
+        number += len(lines)
+        offset += len(body)
+        source.done = offset
+        if frame.height:
+            yield frame
+    if pairs is None:
+        raise UnusableFile(source.path, "文件为空", "the file is empty")
+    source.done = source.total
+
+
+def _lines_frame(lines: list[str], first: int, pairs: list[tuple[int, str]]) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        {
+            ROW: pl.int_range(first, first + len(lines), dtype=pl.Int64, eager=True),
+            "__line": pl.Series(lines, dtype=pl.String).str.strip_suffix("\r"),
+        }
+    )
+    cells = pl.col("__line").str.split(",")
+    frame = frame.with_columns(cells.alias("__cells"))
+    # A line of nothing but commas is a blank row, skipped (csv: `not any(cells)`).
+    frame = frame.filter(~pl.col("__line").str.contains(r"^,*$"))
+    return frame.select(
+        ROW,
+        *(_empty_null(pl.col("__cells").list.get(i, null_on_oob=True)).alias(n) for i, n in pairs),
+    )
+
+
+def _empty_null(col: pl.Expr) -> pl.Expr:
+    return pl.when(col == "").then(None).otherwise(col)
+
+
+def _module_blocks(
+    source: Source,
+    raw: IO[bytes],
+    encoding: str,
+    offset: int,
+    number: int,
+    pairs: list[tuple[int, str]] | None,
+) -> Iterator[pl.DataFrame]:
+    """The rest of the file from byte `offset` (a line start) through the csv module."""
+    raw.seek(offset)
+    codec = encoding
+    if offset and codecs.lookup(encoding).name == "utf-8-sig":
+        codec = "utf-8"  # the mark can only be at the very start
+    text = io.TextIOWrapper(raw, encoding=codec, newline="")
+    reader = csv.reader(text)
+    try:
+        if pairs is None:
+            header = next(reader, None)
+            if header is None:
+                raise UnusableFile(source.path, "文件为空", "the file is empty")
+            pairs = _match_headers(source, header)
+            number += 1
+        names = [name for _, name in pairs]
+        indices = [index for index, _ in pairs]
+        while True:
+            numbers: list[int] = []
+            columns: list[list[str | None]] = [[] for _ in names]
+            for cells in reader:
+                current = number
+                number += 1
+                if not any(cells):
+                    continue
+                numbers.append(current)
+                width = len(cells)
+                for column, index in zip(columns, indices, strict=True):
+                    column.append((cells[index] or None) if index < width else None)
+                if len(numbers) >= 20_000:
+                    break
+            if not numbers:
+                break
+            source.done = raw.tell()
+            yield pl.DataFrame(
+                {
+                    ROW: pl.Series(numbers, dtype=pl.Int64),
+                    **{
+                        n: pl.Series(c, dtype=pl.String)
+                        for n, c in zip(names, columns, strict=True)
+                    },
+                }
+            )
+    except UnicodeDecodeError as exc:
+        raise UnusableFile(
+            source.path,
+            f"不是 {encoding} 编码的文本（{exc.reason}），可用 --encoding gbk 等指定",
+            f"not {encoding} text ({exc.reason}); give --encoding, e.g. gbk",
+        ) from None
+    except csv.Error as exc:
+        raise UnusableFile(source.path, f"CSV格式错误（{exc}）", f"bad CSV ({exc})") from None
+    source.done = source.total
+
+
+def with_all_fields(feed: Feed, frame: pl.DataFrame) -> pl.DataFrame:
+    """Fields the file has no column for are null (absent) in every row."""
+    missing = [c.field for c in feed.columns if c.field not in frame.columns]
+    if not missing:
+        return frame
+    return frame.with_columns(pl.lit(None, dtype=pl.String).alias(m) for m in missing)
