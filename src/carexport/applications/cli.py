@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from carexport.applications.inputs import read_application, read_facts
+from carexport.domain.dates import parse_iso_date
 from carexport.errors import CarexportError, InputProblem, InvalidInput
 from carexport.rules.evaluate import evaluate
 
@@ -25,13 +26,9 @@ def _parse_as_of(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            [InputProblem("--as-of", "as_of", "not a date in the form YYYY-MM-DD")]
-        ) from None
+        return parse_iso_date(value)
+    except ValueError as exc:
+        raise InvalidInput([InputProblem("--as-of", "as_of", str(exc))]) from None
 
 
 def check(

@@ -11,7 +11,8 @@ from pydantic import BeforeValidator, PlainSerializer
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _parse_iso_date(value: Any) -> Any:
+def parse_iso_date(value: Any) -> date:
+    """A `YYYY-MM-DD` calendar date; ValueError with a reader's reason otherwise."""
     # Pydantic's own date parsing also takes Unix timestamps and datetimes; the
     # contract allows only the calendar form, so anything else is an input error.
     if isinstance(value, date):
@@ -26,7 +27,7 @@ def _parse_iso_date(value: Any) -> Any:
 
 IsoDate = Annotated[
     date,
-    BeforeValidator(_parse_iso_date),
+    BeforeValidator(parse_iso_date),
     PlainSerializer(lambda d: d.isoformat(), return_type=str),
 ]
 
