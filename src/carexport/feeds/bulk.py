@@ -8,10 +8,21 @@ here; the service commits once, so a killed import leaves the database as it was
 
 Parts of a record (a manufacturer's brands, a declaration's VINs) are replaced whole:
 the parts of every parent written are deleted, then the new parts inserted.
+
+PostgreSQL, frames (`write_frame`, the columnar path): COPY runs on a background thread
+(the connection is used by that thread alone until `drain()`), so the server works on
+one block while the caller reads and checks the next; still one connection, one
+transaction. A table that is empty when its first frame arrives (under a lock that
+keeps other writers out) is loaded directly: its indexes are dropped inside the
+transaction, the rows are copied into it, and the indexes are built again before the
+commit (decision 0006). A kill at any moment rolls all of it back.
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +61,13 @@ class BulkWriter:
     connection: Connection
     targets: Sequence[Target]
     _staged: set[str] = field(default_factory=set)
+    # PostgreSQL, tables loaded directly (see the module docstring): name → the
+    # statements that rebuild their indexes, run by finish().
+    _direct: dict[str, list[str]] = field(default_factory=dict)
+    _prepared: set[str] = field(default_factory=set)
+    _queue: queue.Queue[tuple[str, bytes] | None] | None = None
+    _thread: threading.Thread | None = None
+    _error: BaseException | None = None
 
     def __post_init__(self) -> None:
         self.dialect = self.connection.dialect.name
@@ -108,19 +126,119 @@ class BulkWriter:
             finally:
                 cursor.close()
             return
-        self._staged.add(target.name)
+        if target.name not in self._prepared:
+            self.drain()  # the connection is the main thread's again
+            self._prepare(target)
         cols = ", ".join(target.columns)
-        data = frame.write_csv(include_header=False)
-        with (
-            self._pg.cursor() as cur,
-            cur.copy(f"COPY {_stage(target)} ({cols}) FROM STDIN (FORMAT csv)") as copy,
-        ):
-            copy.write(data)
+        data = frame.write_csv(include_header=False).encode()
+        self._submit(f"COPY {self._destination(target)} ({cols}) FROM STDIN (FORMAT csv)", data)
+
+    def drain(self) -> None:
+        """Wait for the background COPYs; raises what one of them raised."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            assert self._queue is not None
+            self._queue.put(None)
+            thread.join()
+            self._queue = None
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def abort(self) -> None:
+        """drain() for a failed import: errors of the copies are dropped (the caller
+        is raising already and the transaction is rolled back)."""
+        with contextlib.suppress(Exception):
+            self.drain()
+
+    def _submit(self, statement: str, data: bytes) -> None:
+        if self._error is not None:
+            self.drain()  # raises it
+        if self._thread is None:
+            # Two blocks queued at most: memory stays bounded (~2 x 4 MiB of CSV).
+            self._queue = queue.Queue(maxsize=2)
+            self._thread = threading.Thread(
+                target=self._copier, args=(self._queue,), name="bulk-copy", daemon=True
+            )
+            self._thread.start()
+        assert self._queue is not None
+        self._queue.put((statement, data))
+
+    def _copier(self, jobs: queue.Queue[tuple[str, bytes] | None]) -> None:
+        while (job := jobs.get()) is not None:
+            if self._error is not None:
+                continue  # keep taking jobs so the producer never blocks
+            statement, data = job
+            try:
+                with self._pg.cursor() as cur, cur.copy(statement) as copy:
+                    copy.write(data)
+            except BaseException as exc:  # re-raised by drain()
+                self._error = exc
+
+    def _prepare(self, target: Target) -> None:
+        """Decide, once per table, whether its rows go straight into it (empty) or
+        through the staging table (merged by finish())."""
+        self._prepared.add(target.name)
+        if any(t.is_part and self._parent_of(t) is target for t in self.targets):
+            self._staged.add(target.name)
+            return
+        table = target.name
+        with self._pg.cursor() as cur:
+            # SHARE ROW EXCLUSIVE: readers go on, but no other transaction can write
+            # the table until we commit. The hazard it guards: a concurrent import
+            # inserting rows (the same keys, say) between our emptiness check and our
+            # load, which would then meet no unique index and be duplicated.
+            cur.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            cur.execute(
+                f"SELECT NOT EXISTS (SELECT 1 FROM {table}), "
+                "EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = %s::regclass)",
+                (table,),
+            )
+            row = cur.fetchone()
+            assert row is not None
+            empty, referenced = row
+            if not empty or referenced:
+                self._staged.add(table)
+                return
+            cur.execute(
+                "SELECT conname, pg_get_constraintdef(oid), conindid FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'x') ORDER BY oid",
+                (table,),
+            )
+            constraints = cur.fetchall()
+            owned = {indid for _, _, indid in constraints}
+            cur.execute(
+                "SELECT indexrelid, indexrelid::regclass::text, pg_get_indexdef(indexrelid) "
+                "FROM pg_index WHERE indrelid = %s::regclass ORDER BY 1",
+                (table,),
+            )
+            indexes = [(name, ddl) for oid, name, ddl in cur.fetchall() if oid not in owned]
+            # Dropped inside this transaction only (the lock becomes ACCESS EXCLUSIVE:
+            # readers of the empty table wait for the commit). Built once at the end,
+            # by sorting, they cost a third of keeping them up to date row by row.
+            rebuild: list[str] = []
+            for name, definition, _ in constraints:
+                cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+            for name, ddl in indexes:
+                cur.execute(f"DROP INDEX {name}")
+                rebuild.append(ddl)
+        self._direct[table] = rebuild
+
+    def _destination(self, target: Target) -> str:
+        return target.name if target.name in self._direct else _stage(target)
 
     def finish(self) -> None:
         if self.dialect != "postgresql":
             return
+        self.drain()
         with self._pg.cursor() as cur:
+            if self._direct:
+                # Sort memory of this transaction's index builds (the server's, not ours).
+                cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for statements in self._direct.values():
+                for statement in statements:
+                    cur.execute(statement)
             for target in self.targets:
                 if target.name not in self._staged:
                     continue
@@ -151,6 +269,8 @@ class BulkWriter:
             for name in self._staged:
                 cur.execute(f"TRUNCATE {_stage_name(name)}")
         self._staged.clear()
+        self._direct.clear()
+        self._prepared.clear()
 
     def _parent_of(self, part: Target) -> Target:
         # The parent is the first non-part target listed before the part.
@@ -164,13 +284,15 @@ class BulkWriter:
         return parent
 
     def _copy(self, target: Target, rows: Sequence[tuple[Any, ...]]) -> None:
-        self._staged.add(target.name)
+        self.drain()
+        if target.name not in self._direct:
+            self._staged.add(target.name)
         if not rows:
             return
         cols = ", ".join(target.columns)
         with (
             self._pg.cursor() as cur,
-            cur.copy(f"COPY {_stage(target)} ({cols}) FROM STDIN") as copy,
+            cur.copy(f"COPY {self._destination(target)} ({cols}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)

@@ -183,53 +183,60 @@ def stage_feed(
         # The fast path has no parts and no line errors: those feeds take the row path.
         schema = {columnar.ROW: pl.Int64(), **columnar.output_schema(feed)}
         key_column = feed.target.key
-        for frame in columnar.blocks(source, encoding):
-            frame = columnar.with_all_fields(feed, frame)
-            read += frame.height
-            checked = columnar.check(feed, frame)
-            found: list[RowProblem] = []
-            bad_rows = 0
-            extra: list[tuple[Any, ...]] = []
-            for number, values in checked.rest:
-                try:
-                    row = validate(values)
-                except ValidationError as exc:
-                    found.extend(_problems(exc, number, source))
-                    bad_rows += 1
-                    continue
-                extra.append((number, *build(row)))
-            built = checked.built
-            if extra:
-                # Back among the others in file order: the ids follow the file.
-                late = pl.DataFrame(extra, schema=schema, orient="row")
-                built = pl.concat([built, late]).sort(columnar.ROW)
-            keys = built.get_column(key_column).to_list()
-            numbers = built.get_column(columnar.ROW).to_list()
-            distinct = set(keys)
-            if len(distinct) == len(keys) and not (seen.keys() & distinct):
-                seen.update(zip(keys, numbers, strict=True))  # the usual case, all in C
-            else:
-                keep: list[bool] = []
-                for key, number in zip(keys, numbers, strict=True):
-                    first = seen.get(key)
-                    if first is None:
-                        seen[key] = number
-                    else:
-                        found.append(same_record(number, key, first))
+        # The writer copies a block on a thread while the next is read and checked;
+        # drain() waits for it (and re-raises its error) before the file counts as staged.
+        try:
+            for frame in columnar.blocks(source, encoding):
+                frame = columnar.with_all_fields(feed, frame)
+                read += frame.height
+                checked = columnar.check(feed, frame)
+                found: list[RowProblem] = []
+                bad_rows = 0
+                extra: list[tuple[Any, ...]] = []
+                for number, values in checked.rest:
+                    try:
+                        row = validate(values)
+                    except ValidationError as exc:
+                        found.extend(_problems(exc, number, source))
                         bad_rows += 1
-                    keep.append(first is None)
-                built = built.filter(pl.Series(keep, dtype=pl.Boolean))
-            # Each row has validation problems or a repeated key, never both, so a
-            # stable sort by row gives the row path's order.
-            found.sort(key=lambda problem: problem.row)
-            for problem in found:
-                report(problem)
-            rejected += bad_rows
-            valid += built.height
-            if not (mode is ImportMode.ALL_OR_NOTHING and problems):
-                writer.write_frame(feed.target, built.drop(columnar.ROW))
-            if on_progress is not None:
-                on_progress(source.done, source.total)
+                        continue
+                    extra.append((number, *build(row)))
+                built = checked.built
+                if extra:
+                    # Back among the others in file order: the ids follow the file.
+                    late = pl.DataFrame(extra, schema=schema, orient="row")
+                    built = pl.concat([built, late]).sort(columnar.ROW)
+                keys = built.get_column(key_column).to_list()
+                numbers = built.get_column(columnar.ROW).to_list()
+                distinct = set(keys)
+                if len(distinct) == len(keys) and not (seen.keys() & distinct):
+                    seen.update(zip(keys, numbers, strict=True))  # the usual case, all in C
+                else:
+                    keep: list[bool] = []
+                    for key, number in zip(keys, numbers, strict=True):
+                        first = seen.get(key)
+                        if first is None:
+                            seen[key] = number
+                        else:
+                            found.append(same_record(number, key, first))
+                            bad_rows += 1
+                        keep.append(first is None)
+                    built = built.filter(pl.Series(keep, dtype=pl.Boolean))
+                # Each row has validation problems or a repeated key, never both, so a
+                # stable sort by row gives the row path's order.
+                found.sort(key=lambda problem: problem.row)
+                for problem in found:
+                    report(problem)
+                rejected += bad_rows
+                valid += built.height
+                if not (mode is ImportMode.ALL_OR_NOTHING and problems):
+                    writer.write_frame(feed.target, built.drop(columnar.ROW))
+                if on_progress is not None:
+                    on_progress(source.done, source.total)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.drain()
         if on_progress is not None:
             on_progress(source.total, source.total)
         return _staged(writer, feed, path, mode, source, read, valid, rejected, problems)
