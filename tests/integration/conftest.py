@@ -98,6 +98,16 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def postgres_engine(pg_url: str) -> Iterator[Engine]:
+    """A migrated, empty PostgreSQL database, for behaviour only PostgreSQL has."""
+    eng = make_engine(pg_url)
+    _truncate(eng)
+    yield eng
+    _truncate(eng)
+    eng.dispose()
+
+
+@pytest.fixture
 def database_url(engine: Engine) -> str:
     """The URL of `engine`, for commands run in a subprocess."""
     return engine.url.render_as_string(hide_password=False)

@@ -156,13 +156,13 @@ def test_killed_first_load_leaves_empty_table_and_indexes(
         pytest.fail(f"every kill came too late to test anything: {outcomes}")
 
 
+@pytest.mark.postgres
 def test_a_failed_background_copy_fails_the_import(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    postgres_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The columnar path copies on a thread: its error reaches the caller, nothing is
-    committed."""
-    if engine.dialect.name == "sqlite":
-        pytest.skip("no background copy on SQLite")
+    """The columnar path copies on a thread (PostgreSQL only): its error reaches the
+    caller, nothing is committed."""
+    engine = postgres_engine
     small = write_registrations(tmp_path / "small.csv", 500, "G")
     load(engine, small)
     before = state(engine)
