@@ -55,7 +55,8 @@ def db_upgrade() -> None:
     """建立或升级数据库结构 / Create or upgrade the schema to the latest migration."""
     engine = default_engine()
     upgrade(engine)
-    err.print(f"数据库结构已是最新版本 / schema at the latest migration: {engine.url.render_as_string()}")
+    url = engine.url.render_as_string()
+    err.print(f"数据库结构已是最新版本 / schema at the latest migration: {url}")
 
 
 def _ready() -> None:
