@@ -25,7 +25,7 @@ from typing import IO, Any
 import polars as pl
 
 from carexport.domain import vin as vin_module
-from carexport.feeds.files import FileFormat, Source, UnusableFile, _match_headers
+from carexport.feeds.files import FileFormat, Source, UnusableFile, _match_headers, csv_errors
 from carexport.feeds.schemas import Feed, _uscc_valid
 
 ROW = "__row"
@@ -324,7 +324,7 @@ def _module_blocks(
         codec = "utf-8"  # the mark can only be at the very start
     text = io.TextIOWrapper(raw, encoding=codec, newline="")
     reader = csv.reader(text)
-    try:
+    with csv_errors(source.path, encoding):
         if pairs is None:
             header = next(reader, None)
             if header is None:
@@ -359,14 +359,6 @@ def _module_blocks(
                     },
                 }
             )
-    except UnicodeDecodeError as exc:
-        raise UnusableFile(
-            source.path,
-            f"不是 {encoding} 编码的文本（{exc.reason}），可用 --encoding gbk 等指定",
-            f"not {encoding} text ({exc.reason}); give --encoding, e.g. gbk",
-        ) from None
-    except csv.Error as exc:
-        raise UnusableFile(source.path, f"CSV格式错误（{exc}）", f"bad CSV ({exc})") from None
     source.done = source.total
 
 

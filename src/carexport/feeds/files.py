@@ -15,6 +15,7 @@ import json
 import operator
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -146,6 +147,21 @@ def open_source(path: Path, feed: Feed, fmt: str | None = None) -> Source:
     return Source(path=path, fmt=kind, feed=feed, total=size)
 
 
+@contextmanager
+def csv_errors(path: Path, encoding: str) -> Iterator[None]:
+    """Decoding and CSV syntax errors as UnusableFile, worded alike for every CSV reader."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise UnusableFile(
+            path,
+            f"不是 {encoding} 编码的文本（{exc.reason}），可用 --encoding gbk 等指定",
+            f"not {encoding} text ({exc.reason}); give --encoding, e.g. gbk",
+        ) from None
+    except csv.Error as exc:
+        raise UnusableFile(path, f"CSV格式错误（{exc}）", f"bad CSV ({exc})") from None
+
+
 def _csv_rows(source: Source, encoding: str) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         codecs.lookup(encoding)
@@ -155,7 +171,7 @@ def _csv_rows(source: Source, encoding: str) -> Iterator[tuple[int, dict[str, An
     with raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
         reader = csv.reader(text)
-        try:
+        with csv_errors(source.path, encoding):
             header = next(reader, None)
             if header is None:
                 raise UnusableFile(source.path, "文件为空", "the file is empty")
@@ -174,14 +190,6 @@ def _csv_rows(source: Source, encoding: str) -> Iterator[tuple[int, dict[str, An
                 values = {k: v for k, v in zip(names, picked, strict=True) if v}
                 source.done = raw.tell()
                 yield number, values
-        except UnicodeDecodeError as exc:
-            raise UnusableFile(
-                source.path,
-                f"不是 {encoding} 编码的文本（{exc.reason}），可用 --encoding gbk 等指定",
-                f"not {encoding} text ({exc.reason}); give --encoding, e.g. gbk",
-            ) from None
-        except csv.Error as exc:
-            raise UnusableFile(source.path, f"CSV格式错误（{exc}）", f"bad CSV ({exc})") from None
         source.done = source.total
 
 
