@@ -1,10 +1,17 @@
-"""Settings: one object, read from the environment (prefix CAREXPORT_) through a cached getter."""
+"""Settings: one object, read from the environment (prefix CAREXPORT_) through a cached getter.
+
+Every limit on input lives here with its default, and docs/limits.md lists each one with
+the hazard it guards against. Limits are read only by the outer layers (files, web,
+cli); the core (domain, rules, seals) takes them as arguments.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -14,6 +21,28 @@ class Settings(BaseSettings):
     # else; db.make_engine creates the var/ directory. PostgreSQL in production:
     # CAREXPORT_DATABASE_URL=postgresql+psycopg://user@host/dbname
     database_url: str = "sqlite:///var/carexport.sqlite3"
+
+    # --- JSON documents (APPLICATION.json, FACTS.json, seal documents, API bodies) ---
+    max_document_bytes: int = 64 * MiB  # one JSON document read by a command
+    max_json_depth: int = 64  # nesting of objects and arrays in any JSON we parse
+    max_key_file_bytes: int = 64 * 1024  # a PEM key file
+    # --- the HTTP API ---
+    max_body_bytes: int = 16 * MiB  # a request body; larger gets 413
+    max_echo_chars: int = 120  # input echoed back in a 422 problem, truncated beyond
+
+    # --- feed files (carexport import) ---
+    max_import_file_bytes: int = 4096 * MiB  # a CSV / JSON Lines / XLSX feed file
+    max_line_bytes: int = 1 * MiB  # one line of a CSV or JSON Lines file
+    max_cell_chars: int = 10_000  # one cell or JSON Lines value
+    xlsx_max_uncompressed_bytes: int = 1024 * MiB  # all zip entries of an XLSX, inflated
+    xlsx_max_compression_ratio: int = 200  # inflated / compressed, per zip entry
+    xlsx_max_rows: int = 1_048_576  # the sheet's declared dimension
+    xlsx_max_columns: int = 256
+    import_lock_wait_seconds: float = 0.0  # another import running: refuse at once
+
+    # --- dates in feeds and documents: outside this range a date is implausible ---
+    earliest_date: str = "1950-01-01"
+    latest_date: str = "2099-12-31"
 
 
 @cache
