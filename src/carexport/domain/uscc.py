@@ -10,15 +10,9 @@ def is_valid_uscc(code: str) -> bool:
     return bool(_uscc.is_valid(code))
 
 
-_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
 def uscc_check_character(first17: str) -> str:
-    """The 18th character for a 17-character stem (used to generate valid demo codes).
-
-    GB 32100 section 5: weighted sum mod 31 over the code's own alphabet; the result is
-    confirmed against stdnum by the tests.
-    """
-    total = sum(_ALPHABET.index(c) * w for c, w in zip(first17, _WEIGHTS, strict=True))
-    return _ALPHABET[(31 - total % 31) % 31]
+    """The 18th character for a 17-character stem (used to generate valid demo codes)."""
+    # stdnum reads only the first 17 characters and would quietly take a longer string.
+    if len(first17) != 17:
+        raise ValueError(f"a USCC stem has 17 characters, got {len(first17)}")
+    return str(_uscc.calc_check_digit(first17))
