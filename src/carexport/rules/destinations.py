@@ -1,167 +1,132 @@
 """The destination-market table (RULES.md §8): data with a source and a date per row.
 
 Advice only: rows feed DEST.AGE_LIMIT and DEST.RESTRICTED, both `warn`. The table ships in the
-package as `data/destinations.yaml`; every row is validated strictly on load, and an unknown
-fact is `None`, never a default.
+package as `data/destinations.yaml`; every row is validated on load by the Pydantic models
+below, strictly (no coercion, no unknown or missing keys), and an unknown fact is `None`,
+never a default.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Final, Literal, cast
+from typing import Annotated, Any, Final, Literal
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from carexport.domain.country import country_code
 
 DriveSide = Literal["LHD", "RHD", "both"]
-
-DRIVE_SIDES: Final[frozenset[str]] = frozenset({"LHD", "RHD", "both"})
-ROW_FIELDS: Final[tuple[str, ...]] = (
-    "iso",
-    "name_zh",
-    "name_en",
-    "age_limit_years",
-    "drive_side",
-    "min_emission_standard",
-    "used_imports_banned",
-    "notes",
-    "source",
-    "checked_on",
-)
-TABLE_FIELDS: Final[frozenset[str]] = frozenset({"version", "compiled_on", "destinations"})
-
-
-@dataclass(frozen=True)
-class Destination:
-    """One destination country's used-vehicle import rules, as its source reports them."""
-
-    iso: str  # ISO 3166-1 alpha-2, upper case
-    name_zh: str
-    name_en: str
-    age_limit_years: int | None  # from first registration; `notes` says when the source differs
-    drive_side: DriveSide | None  # steering accepted for registration
-    min_emission_standard: str | None  # e.g. "Euro 4"
-    used_imports_banned: bool | None
-    notes: str
-    source: str
-    checked_on: date
 
 
 class DestinationTableError(ValueError):
     """The packaged table, or a document given to `parse_destinations`, is malformed."""
 
 
-def _date(value: Any, where: str) -> date:
-    # PyYAML reads an unquoted YYYY-MM-DD as a date; a quoted one arrives as a string.
-    if isinstance(value, date):
-        return value
+def _iso_date(value: Any) -> Any:
+    # PyYAML reads an unquoted YYYY-MM-DD as a date; a quoted one arrives as a string and
+    # must be exactly that form (strict mode refuses strings, Pydantic's lax mode would
+    # also take timestamps).
     if isinstance(value, str):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise DestinationTableError(f"{where}: expected a YYYY-MM-DD date, got {value!r}")
+            raise ValueError(f"expected a YYYY-MM-DD date, got {value!r}") from None
+    return value
 
 
-def _text(row: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:
-    value = row[key]
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise DestinationTableError(f"{where}: {key} must be a non-empty string, got {value!r}")
-    return value.strip()
+def _alpha2(value: str) -> str:
+    if country_code(value) != value:
+        raise ValueError(f"must be an upper-case ISO 3166-1 alpha-2 code, got {value!r}")
+    return value
 
 
-def _optional_text(row: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = row[key]
-    if value is None:
-        return None
-    return _text(row, key, where)
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
-def _row_name(row: object, index: int) -> str:
+class Destination(BaseModel):
+    """One destination country's used-vehicle import rules, as its source reports them.
+
+    Every key is required in the YAML, `null` where the fact is unknown."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    iso: Annotated[str, AfterValidator(_alpha2)]  # ISO 3166-1 alpha-2, upper case
+    name_zh: Text
+    name_en: Text
+    # from first registration; `notes` says when the source differs
+    age_limit_years: Annotated[int, Field(ge=0)] | None = Field(...)
+    drive_side: DriveSide | None = Field(...)  # steering accepted for registration
+    min_emission_standard: Text | None = Field(...)  # e.g. "Euro 4"
+    used_imports_banned: bool | None = Field(...)
+    notes: Notes
+    source: Text
+    checked_on: IsoDate
+
+
+class DestinationTable(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    version: int
+    compiled_on: IsoDate
+    destinations: list[Destination]
+
+
+ROW_FIELDS: Final[tuple[str, ...]] = tuple(Destination.model_fields)
+
+
+def _row_name(document: object, index: int) -> str:
+    rows = document.get("destinations") if isinstance(document, Mapping) else None
+    row = rows[index] if isinstance(rows, list) and index < len(rows) else None
     iso = row.get("iso") if isinstance(row, Mapping) else None
     return f"destinations[{index}]" + (f" ({iso})" if isinstance(iso, str) else "")
 
 
-def parse_destination(row: object, where: str) -> Destination:
-    """One row, validated strictly; errors name the row."""
-    if not isinstance(row, Mapping):
-        raise DestinationTableError(f"{where}: expected a mapping, got {type(row).__name__}")
-    keys = set(row)
-    missing = [k for k in ROW_FIELDS if k not in keys]
-    if missing:
-        raise DestinationTableError(f"{where}: missing {', '.join(missing)}")
-    unknown = sorted(str(k) for k in keys - set(ROW_FIELDS))
-    if unknown:
-        raise DestinationTableError(f"{where}: unknown field(s) {', '.join(unknown)}")
-
-    iso = row["iso"]
-    if not isinstance(iso, str) or country_code(iso) != iso:
-        raise DestinationTableError(
-            f"{where}: iso must be an upper-case ISO 3166-1 alpha-2 code, got {iso!r}"
-        )
-
-    age = row["age_limit_years"]
-    if age is not None and (isinstance(age, bool) or not isinstance(age, int) or age < 0):
-        raise DestinationTableError(
-            f"{where}: age_limit_years must be a non-negative integer or null, got {age!r}"
-        )
-
-    drive = row["drive_side"]
-    if drive is not None and drive not in DRIVE_SIDES:
-        raise DestinationTableError(
-            f"{where}: drive_side must be one of LHD, RHD, both or null, got {drive!r}"
-        )
-
-    banned = row["used_imports_banned"]
-    if banned is not None and not isinstance(banned, bool):
-        raise DestinationTableError(
-            f"{where}: used_imports_banned must be true, false or null, got {banned!r}"
-        )
-
-    if row["checked_on"] is None:
-        raise DestinationTableError(f"{where}: checked_on is required")
-
-    return Destination(
-        iso=iso,
-        name_zh=_text(row, "name_zh", where),
-        name_en=_text(row, "name_en", where),
-        age_limit_years=age,
-        drive_side=cast(DriveSide | None, drive),
-        min_emission_standard=_optional_text(row, "min_emission_standard", where),
-        used_imports_banned=banned,
-        notes=_text(row, "notes", where, required=False),
-        source=_text(row, "source", where),
-        checked_on=_date(row["checked_on"], f"{where}: checked_on"),
-    )
+def _problem(document: object, error: Mapping[str, Any]) -> str:
+    """One Pydantic error as `destinations[3] (KE): field: reason`."""
+    loc = list(error["loc"])
+    if len(loc) >= 2 and loc[0] == "destinations" and isinstance(loc[1], int):
+        where, field_loc = _row_name(document, loc[1]), loc[2:]
+    else:
+        where, field_loc = "destination table: top-level", loc
+    field = ".".join(str(part) for part in field_loc)
+    if error["type"] == "missing":
+        return f"{where}: missing {field}"
+    if error["type"] == "extra_forbidden":
+        return f"{where}: unknown field {field}"
+    reason = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {field}: {reason}" if field else f"{where}: {reason}"
 
 
 def parse_destinations(document: object) -> Mapping[str, Destination]:
-    """The whole table (`version`, `compiled_on`, `destinations`), keyed by ISO code."""
-    if not isinstance(document, Mapping):
-        raise DestinationTableError("destination table: expected a mapping at the top level")
-    keys = set(document)
-    if keys != TABLE_FIELDS:
-        raise DestinationTableError(
-            "destination table: top-level keys must be exactly "
-            f"{', '.join(sorted(TABLE_FIELDS))}; got {', '.join(sorted(map(str, keys)))}"
-        )
-    _date(document["compiled_on"], "destination table: compiled_on")
-    rows = document["destinations"]
-    if not isinstance(rows, list):
-        raise DestinationTableError("destination table: destinations must be a list")
-    table: dict[str, Destination] = {}
-    for index, row in enumerate(rows):
-        entry = parse_destination(row, _row_name(row, index))
-        if entry.iso in table:
-            raise DestinationTableError(f"{_row_name(row, index)}: duplicate iso {entry.iso}")
-        table[entry.iso] = entry
-    return MappingProxyType(table)
+    """The whole table (`version`, `compiled_on`, `destinations`), keyed by ISO code.
+
+    Raises DestinationTableError naming every bad row and field."""
+    try:
+        table = DestinationTable.model_validate(document)
+    except ValidationError as exc:
+        problems = [_problem(document, error) for error in exc.errors()]
+        raise DestinationTableError("\n".join(problems)) from None
+    rows: dict[str, Destination] = {}
+    for index, entry in enumerate(table.destinations):
+        if entry.iso in rows:
+            raise DestinationTableError(f"{_row_name(document, index)}: duplicate iso {entry.iso}")
+        rows[entry.iso] = entry
+    return MappingProxyType(rows)
 
 
 @cache

@@ -239,3 +239,37 @@ def test_the_packaged_yaml_has_exactly_the_documented_fields() -> None:
         assert tuple(row) == ROW_FIELDS, row.get("iso")
     # Round trip: the packaged document parses on its own, not only through the cache.
     assert set(parse_destinations(copy.deepcopy(document))) == set(load_destinations())
+
+
+def test_refuses_coercion_that_a_lax_reader_would_allow() -> None:
+    # Strict: 8.0 is not an integer, 1 is not a boolean, a timestamp is not a date.
+    for overrides in (
+        {"age_limit_years": 8.0},
+        {"used_imports_banned": 1},
+        {"checked_on": 1731542400},
+        {"checked_on": "2025-11-14T00:00:00"},
+    ):
+        with pytest.raises(DestinationTableError, match=r"destinations\[0\] \(KE\)"):
+            parse_destinations(_doc(_row(**overrides)))
+
+
+def test_lists_every_problem_of_a_table_at_once() -> None:
+    with pytest.raises(DestinationTableError) as caught:
+        parse_destinations(_doc(_row(drive_side="left"), _row(iso="GH", name_en="", colour="red")))
+    lines = str(caught.value).splitlines()
+    assert "destinations[0] (KE): drive_side: Input should be 'LHD', 'RHD' or 'both'" in lines
+    assert "destinations[1] (GH): unknown field colour" in lines
+    assert any(line.startswith("destinations[1] (GH): name_en:") for line in lines)
+
+
+def test_refuses_unknown_top_level_keys_and_rows_that_are_not_mappings() -> None:
+    with pytest.raises(DestinationTableError, match="top-level: unknown field comment"):
+        parse_destinations({**_doc(_row()), "comment": "x"})
+    with pytest.raises(DestinationTableError, match=r"destinations\[0\]: .*dictionary"):
+        parse_destinations(_doc("KE"))  # type: ignore[arg-type]
+
+
+def test_text_is_trimmed_and_notes_may_be_empty() -> None:
+    parsed = parse_destinations(_doc(_row(name_en="  Kenya ", notes="")))
+    assert parsed["KE"].name_en == "Kenya"
+    assert parsed["KE"].notes == ""
