@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import stat
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from carexport.documents.cli import seal_app
+from tests.unit.seals.test_seal_keys import P256_PRIVATE_PEM, P256_PUBLIC_PEM
 
 DOCUMENT = {
     "id": "CF-2026-0001",
@@ -136,7 +141,7 @@ def test_signing_replaces_an_old_signature(workdir: Path) -> None:
     ("content", "message"),
     [
         (None, "no such file"),
-        ("{not json", "not JSON"),
+        ("{not json", "not valid JSON"),
         ("[1, 2]", "not a JSON object"),
         ('{"a": 1, "a": 2}', "duplicate key"),
         (b"\xff\xfe{}", "not UTF-8"),
@@ -191,3 +196,173 @@ def test_the_root_command_carries_the_seal_commands(workdir: Path) -> None:
     result = runner.invoke(app, ["seal", "verify", "signed.json", "--pub", "maker.pub.pem"])
     assert result.exit_code == 0, result.output
     assert result.stdout == "valid\n"
+
+
+# --- hostile and messy input (issue 15) ---------------------------------------------
+
+
+@pytest.fixture
+def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Set CAREXPORT_* limits for one test; the settings getter is cached, so clear it."""
+    from carexport.config import get_settings
+
+    def set_limits(**values: int) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"CAREXPORT_{name.upper()}", str(value))
+        get_settings.cache_clear()
+
+    yield set_limits
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _one_line_exit_2(result: Result, *fragments: str) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("depth", [65, 5_000, 100_000])
+@pytest.mark.parametrize("command", ["sign", "verify"])
+def test_a_document_nested_too_deep_is_one_line_and_exit_2(
+    workdir: Path, depth: int, command: str
+) -> None:
+    _keygen()
+    (workdir / "deep.json").write_text('{"a":' * depth + "1" + "}" * depth)
+    option = ["--key", "maker.key.pem"] if command == "sign" else ["--pub", "maker.pub.pem"]
+
+    result = runner.invoke(seal_app, [command, "deep.json", *option])
+
+    _one_line_exit_2(result, "deep.json", "nested deeper than 64 levels")
+
+
+def test_a_document_nested_to_the_limit_signs_and_verifies(workdir: Path) -> None:
+    _keygen()
+    (workdir / "doc.json").write_text('{"a":' * 63 + "[]" + "}" * 63)
+    _sign()
+    result = runner.invoke(seal_app, ["verify", "signed.json", "--pub", "maker.pub.pem"])
+    assert (result.exit_code, result.stdout) == (0, "valid\n")
+
+
+@pytest.mark.parametrize(
+    ("document", "pub", "fragment"),
+    [
+        ("deep.json", "maker.pub.pem", "nested deeper"),
+        ("bad.json", "maker.pub.pem", "not valid JSON"),
+        ("/dev/zero", "maker.pub.pem", "larger than"),
+        ("signed.json", "/dev/zero", "larger than"),
+        ("signed.json", "garbage.pem", "(key)"),
+        ("signed.json", "p256.pub.pem", "prime256v1"),
+    ],
+)
+def test_verify_exits_2_for_unusable_input_never_1(
+    workdir: Path, document: str, pub: str, fragment: str
+) -> None:
+    _keygen()
+    _sign()
+    (workdir / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (workdir / "bad.json").write_text("{not json")
+    (workdir / "garbage.pem").write_text(
+        "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"
+    )
+    (workdir / "p256.pub.pem").write_text(P256_PUBLIC_PEM)
+
+    result = runner.invoke(seal_app, ["verify", document, "--pub", pub])
+
+    _one_line_exit_2(result, fragment)
+
+
+def test_a_document_with_a_utf8_bom_signs_and_verifies(workdir: Path) -> None:
+    _keygen()
+    text = json.dumps(DOCUMENT, ensure_ascii=False)
+    (workdir / "doc.json").write_bytes(codecs.BOM_UTF8 + text.encode("utf-8"))
+    signed = _sign()
+    assert {k: v for k, v in json.loads(signed.read_text()).items() if k != "signature"} == DOCUMENT
+    signed.write_bytes(codecs.BOM_UTF8 + signed.read_bytes())
+
+    result = runner.invoke(seal_app, ["verify", "signed.json", "--pub", "maker.pub.pem"])
+
+    assert (result.exit_code, result.stdout) == (0, "valid\n")
+
+
+@pytest.mark.parametrize("which", ["document", "key"])
+def test_an_endless_file_is_refused_at_the_limit_not_read_whole(workdir: Path, which: str) -> None:
+    _keygen()
+    args = (
+        ["sign", "/dev/zero", "--key", "maker.key.pem"]
+        if which == "document"
+        else ["sign", "doc.json", "--key", "/dev/zero"]
+    )
+    setting = "MAX_DOCUMENT_BYTES" if which == "document" else "MAX_KEY_FILE_BYTES"
+
+    result = runner.invoke(seal_app, args)
+
+    _one_line_exit_2(result, "/dev/zero", "larger than", f"CAREXPORT_{setting}")
+
+
+def test_a_document_over_the_size_limit_is_refused_and_one_at_it_is_read(
+    workdir: Path, limits: Callable[..., None]
+) -> None:
+    _keygen()
+    body = json.dumps(DOCUMENT).encode()
+    limits(max_document_bytes=len(body) + 10)
+    (workdir / "doc.json").write_bytes(body + b" " * 10)
+    _sign()
+    (workdir / "doc.json").write_bytes(body + b" " * 11)
+
+    result = runner.invoke(seal_app, ["sign", "doc.json", "--key", "maker.key.pem"])
+
+    _one_line_exit_2(result, f"larger than {len(body) + 10} bytes")
+
+
+def test_a_sparse_two_gigabyte_document_is_refused_quickly(workdir: Path) -> None:
+    _keygen()
+    with (workdir / "huge.json").open("wb") as handle:
+        handle.truncate(2 * 1024**3)  # sparse: no disk space used
+
+    result = runner.invoke(seal_app, ["sign", "huge.json", "--key", "maker.key.pem"])
+
+    _one_line_exit_2(result, "huge.json", "larger than")
+
+
+def _feed_fifo(path: Path, data: bytes) -> threading.Thread:
+    os.mkfifo(path)
+
+    def write() -> None:
+        with path.open("wb") as handle:
+            handle.write(data)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_key_and_a_document_read_from_fifos_are_used_not_called_missing(workdir: Path) -> None:
+    _keygen()
+    key = _feed_fifo(workdir / "key.fifo", (workdir / "maker.key.pem").read_bytes())
+    doc = _feed_fifo(workdir / "doc.fifo", (workdir / "doc.json").read_bytes())
+
+    result = runner.invoke(seal_app, ["sign", "doc.fifo", "--key", "key.fifo"])
+
+    key.join(5)
+    doc.join(5)
+    assert result.exit_code == 0, result.stderr
+    assert "signature" in json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("option", "pem"), [("--key", P256_PRIVATE_PEM), ("--pub", P256_PUBLIC_PEM)]
+)
+def test_a_p256_key_file_is_called_the_wrong_curve(workdir: Path, option: str, pem: str) -> None:
+    _keygen()
+    _sign()
+    (workdir / "p256.pem").write_text(pem)
+    command = ["sign", "doc.json"] if option == "--key" else ["verify", "signed.json"]
+
+    result = runner.invoke(seal_app, [*command, option, "p256.pem"])
+
+    _one_line_exit_2(result, "p256.pem", "prime256v1", "1.2.156.10197.1.301")

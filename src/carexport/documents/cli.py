@@ -49,44 +49,42 @@ def _fail(problems: list[InputProblem]) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _read_text(path: Path) -> str:
-    source = str(path)
+def _read_key_text(path: Path) -> str:
+    from carexport.config import get_settings
+    from carexport.jsondoc import read_bounded
+
+    # Bounded: /dev/zero or a 2 GB file given as a key is refused, not read whole.
+    data = read_bounded(
+        path,
+        max_bytes=get_settings().max_key_file_bytes,
+        limit_name="CAREXPORT_MAX_KEY_FILE_BYTES",
+    )
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput([InputProblem(source, "(file)", "no such file")]) from None
-    except IsADirectoryError:
-        raise InvalidInput([InputProblem(source, "(file)", "is a directory")]) from None
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput([InputProblem(source, "(file)", "not UTF-8 text")]) from None
-    except OSError as exc:
-        reason = exc.strerror or "cannot be read"
-        raise InvalidInput([InputProblem(source, "(file)", reason)]) from None
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # A duplicated key means two tools may read two different documents out of one
-    # file, and only one of them is what was signed: refuse rather than guess.
-    document: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in document:
-            raise ValueError(f"duplicate key {key!r}")
-        document[key] = value
-    return document
+        raise InvalidInput([InputProblem(str(path), "(file)", "not UTF-8 text")]) from None
 
 
 def _read_document(path: Path) -> dict[str, Any]:
-    text = _read_text(path)
-    try:
-        document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            [InputProblem(str(path), f"line {exc.lineno} column {exc.colno}", "not JSON")]
-        ) from None
-    except ValueError as exc:
-        raise InvalidInput([InputProblem(str(path), "(document)", str(exc))]) from None
+    """The document at `path`, read as strictly as the checker reads its input.
+
+    Strict matters more here than anywhere: a duplicated key would let two tools read
+    two different documents out of one file, and only one of them is what was signed.
+    """
+    from carexport.config import get_settings
+    from carexport.jsondoc import parse, read_bounded
+
+    settings = get_settings()
+    source = str(path)
+    data = read_bounded(path, max_bytes=settings.max_document_bytes, source=source)
+    document = parse(
+        data,
+        source=source,
+        max_depth=settings.max_json_depth,
+        max_echo_chars=settings.max_echo_chars,
+    )
     if not isinstance(document, dict):
-        raise InvalidInput([InputProblem(str(path), "(document)", "not a JSON object")])
+        raise InvalidInput([InputProblem(source, "(document)", "not a JSON object")])
     return document
 
 
@@ -114,7 +112,7 @@ def _public_key(argument: str) -> PublicKey:
             [InputProblem("--pub", argument, "neither a PEM file nor an SM2 point 04||x||y")]
         )
     try:
-        return load_public_key(_read_text(path).strip())
+        return load_public_key(_read_key_text(path).strip())
     except InvalidKey as exc:
         raise InvalidInput([InputProblem(argument, "(key)", str(exc))]) from None
 
@@ -178,7 +176,7 @@ def sign(
         doc = _read_document(document)
         passphrase = _passphrase(passphrase_env)
         try:
-            private = private_key_from_pem(_read_text(key), passphrase)
+            private = private_key_from_pem(_read_key_text(key), passphrase)
         except InvalidKey as exc:
             hint = " with --passphrase-env VAR" if "give its passphrase" in str(exc) else ""
             raise InvalidInput([InputProblem(str(key), "(key)", f"{exc}{hint}")]) from None

@@ -13,11 +13,14 @@ Forms:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Any
 
 from tongsuopy.crypto import hashes, serialization
 from tongsuopy.crypto.asymciphers import ec
+from tongsuopy.crypto.exceptions import UnsupportedAlgorithm
 
 from carexport.seals.errors import InvalidKey
 
@@ -27,6 +30,30 @@ CURVE_ORDER = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
 
 _POINT_HEX = re.compile(r"04[0-9A-Fa-f]{128}")
 _PEM_MARK = "-----BEGIN"
+
+SM2_CURVE_OID = "1.2.156.10197.1.301"
+# DER of the OBJECT IDENTIFIER id-ecPublicKey (1.2.840.10045.2.1): in a PKCS#8 or
+# SubjectPublicKeyInfo key the curve's OID follows it.
+_EC_PUBLIC_KEY_DER = bytes.fromhex("06072a8648ce3d0201")
+# Curves and key types a user is likely to hand us by mistake, by OID.
+_KNOWN_OIDS = {
+    "1.2.840.10045.3.1.7": "on the prime256v1 (P-256) curve",
+    "1.3.132.0.34": "on the secp384r1 (P-384) curve",
+    "1.3.132.0.35": "on the secp521r1 (P-521) curve",
+    "1.3.132.0.10": "on the secp256k1 curve",
+    "1.3.36.3.3.2.8.1.1.7": "on the brainpoolP256r1 curve",
+    "1.2.840.113549.1.1.1": "an RSA key",
+    "1.3.101.112": "an Ed25519 key",
+    "1.3.101.110": "an X25519 key",
+    "1.3.101.113": "an Ed448 key",
+}
+_ALGORITHM_DER = {
+    bytes.fromhex("06092a864886f70d010101"): "1.2.840.113549.1.1.1",
+    bytes.fromhex("06032b6570"): "1.3.101.112",
+    bytes.fromhex("06032b656e"): "1.3.101.110",
+    bytes.fromhex("06032b6571"): "1.3.101.113",
+}
+_UNSUPPORTED_CURVE = re.compile(r"^(\S+) is not a supported elliptic curve")
 
 
 def _signature_algorithm() -> Any:
@@ -113,6 +140,66 @@ def _is_sm2(key: Any) -> bool:
     return isinstance(getattr(key, "curve", None), ec.SM2)
 
 
+def _oid_text(content: bytes) -> str:
+    """Dotted text of an OBJECT IDENTIFIER's content octets (X.690 8.19)."""
+    arcs: list[int] = []
+    value = 0
+    for byte in content:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    if not arcs:
+        return ""
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(a) for a in (first, arcs[0] - 40 * first, *arcs[1:]))
+
+
+def _key_oid(pem: bytes) -> str | None:
+    """The curve OID (EC keys) or algorithm OID (others) of an unencrypted PEM key.
+
+    A byte search, not an ASN.1 parse: it only names what was found in a message, so a
+    miss costs a vaguer message and never a wrong decision.
+    """
+    body = b"".join(line for line in pem.splitlines() if not line.startswith(b"-----"))
+    try:
+        der = base64.b64decode(body, validate=False)
+    except (binascii.Error, ValueError):
+        return None
+    at = der.find(_EC_PUBLIC_KEY_DER)
+    if at >= 0:
+        start = at + len(_EC_PUBLIC_KEY_DER)
+        if der[start : start + 1] == b"\x06" and start + 2 <= len(der):
+            length = der[start + 1]
+            return _oid_text(der[start + 2 : start + 2 + length])
+    for marker, oid in _ALGORITHM_DER.items():
+        if marker in der:
+            return oid
+    return None
+
+
+def _wrong_curve(which: str, pem: bytes, found: Any) -> str:
+    """Why a key that is not SM2 was refused, naming what it is when we can tell."""
+    oid = _key_oid(pem)
+    what = _KNOWN_OIDS.get(oid or "")
+    if what is None:
+        curve: str | None = None
+        if isinstance(found, UnsupportedAlgorithm):
+            match = _UNSUPPORTED_CURVE.match(str(found))
+            curve = match.group(1) if match else None
+        elif getattr(found, "curve", None) is not None:
+            curve = str(found.curve.name)
+        if curve is not None:
+            what = f"on the {curve} curve"
+        elif oid is not None:
+            what = "on another curve"
+    if what is None:
+        what = f"the {which} key is not an SM2 key"
+    else:
+        what = f"the {which} key is {what}{f' (OID {oid})' if oid else ''}, not SM2"
+    return f"{what}: an SM2 key (curve SM2, OID {SM2_CURVE_OID}) is required"
+
+
 def generate_private_key() -> PrivateKey:
     """A fresh random SM2 private key (Tongsuo's CSPRNG)."""
     return PrivateKey(ec.generate_private_key(ec.SM2()))
@@ -137,10 +224,12 @@ def private_key_from_pem(pem: str | bytes, passphrase: bytes | None = None) -> P
             if passphrase is None
             else "the private key is not encrypted: give no passphrase"
         ) from exc
+    except UnsupportedAlgorithm as exc:
+        raise InvalidKey(_wrong_curve("private", data, exc)) from exc
     except Exception as exc:
         raise InvalidKey("not an SM2 private key in PEM, or the passphrase is wrong") from exc
     if not _is_sm2(key):
-        raise InvalidKey("the private key is not on the SM2 curve (OID 1.2.156.10197.1.301)")
+        raise InvalidKey(_wrong_curve("private", data, key))
     return PrivateKey(key)
 
 
@@ -149,10 +238,12 @@ def public_key_from_pem(pem: str | bytes) -> PublicKey:
     data = pem.encode("ascii", "replace") if isinstance(pem, str) else pem
     try:
         key = serialization.load_pem_public_key(data)
+    except UnsupportedAlgorithm as exc:
+        raise InvalidKey(_wrong_curve("public", data, exc)) from exc
     except Exception as exc:
         raise InvalidKey("not an SM2 public key in SubjectPublicKeyInfo PEM") from exc
     if not _is_sm2(key):
-        raise InvalidKey("the public key is not on the SM2 curve (OID 1.2.156.10197.1.301)")
+        raise InvalidKey(_wrong_curve("public", data, key))
     return PublicKey(key)
 
 

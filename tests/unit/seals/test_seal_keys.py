@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,3 +135,41 @@ def test_the_private_key_repr_does_not_show_the_secret() -> None:
     key = private_key_from_scalar(0xABCDEF0123)
     assert "abcdef0123" not in repr(key).lower()
     assert key.pem() not in repr(key)
+
+
+# Throwaway keys made with OpenSSL 3 for these tests (never used for anything else).
+P256_PRIVATE_PEM = """-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgIWAWGF/XTcm+sN5i
+Pa2IR47HdfzuWx/UkAAq0zU9GwuhRANCAAShHBbUjH+jae5rO8CeBKGXyb9GdpFu
+q6SzzI5KRD8E23K9hXXLcvF9nAN3F1XuMoJ8CgI0iMJKpa0tPp37ubqT
+-----END PRIVATE KEY-----
+"""
+P256_PUBLIC_PEM = """-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEoRwW1Ix/o2nuazvAngShl8m/RnaR
+bquks8yOSkQ/BNtyvYV1y3LxfZwDdxdV7jKCfAoCNIjCSqWtLT6d+7m6kw==
+-----END PUBLIC KEY-----
+"""
+ED25519_PRIVATE_PEM = """-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIIhkGuhoLRGzA/8ifyykb/SASl44bi2RRQ431IVzY+Wx
+-----END PRIVATE KEY-----
+"""
+
+
+@pytest.mark.parametrize(
+    "load",
+    [lambda: private_key_from_pem(P256_PRIVATE_PEM), lambda: load_public_key(P256_PUBLIC_PEM)],
+)
+def test_a_p256_key_is_refused_as_the_wrong_curve_naming_both_curves(load: Any) -> None:
+    with pytest.raises(InvalidKey) as caught:
+        load()
+    message = str(caught.value)
+    assert "prime256v1" in message
+    assert "1.2.840.10045.3.1.7" in message
+    assert "1.2.156.10197.1.301" in message
+    assert "SubjectPublicKeyInfo" not in message
+    assert "passphrase" not in message
+
+
+def test_a_key_of_another_algorithm_is_named_as_such() -> None:
+    with pytest.raises(InvalidKey, match=r"an Ed25519 key .*not SM2"):
+        private_key_from_pem(ED25519_PRIVATE_PEM)
