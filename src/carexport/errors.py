@@ -16,6 +16,7 @@ class InputProblem:
     source: str  # the file or body part, e.g. "APPLICATION.json"
     location: str  # the field path, e.g. "vehicles[0].registration_date"
     reason: str
+    kind: str = "invalid"  # a short machine-readable type (Pydantic's, or ours)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.location}: {self.reason}"

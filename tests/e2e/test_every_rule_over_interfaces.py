@@ -17,6 +17,7 @@ from carexport.domain.application import Application
 from carexport.domain.facts import Facts
 from carexport.rules.catalogue import default_registry
 from carexport.rules.evaluate import evaluate
+from carexport.rules.registry import Lang
 from carexport.web.app import create_app
 from tests.rules.scenario import build, load_cases
 
@@ -39,8 +40,8 @@ def _expected(app_doc: Any, facts_doc: Any, case: dict[str, Any]) -> dict[str, A
         Application.model_validate_json(json.dumps(app_doc)),
         Facts.model_validate_json(json.dumps(facts_doc)),
         as_of=as_of,
-        lang=case.get("lang", "zh"),
-    )
+        lang=Lang(case.get("lang", "zh")),
+    ).as_json()
 
 
 @pytest.mark.parametrize(("name", "case"), CASES, ids=[n for n, _ in CASES])

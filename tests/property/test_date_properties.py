@@ -61,5 +61,5 @@ def test_near_new_window_is_180_days_inclusive(submitted: date, age: int) -> Non
         }
     )
     verdict = evaluate(Application.model_validate(app), Facts.model_validate(facts))
-    rules = {f["rule"] for f in verdict["vehicles"][0]["findings"]}
+    rules = {f.rule for f in verdict.vehicles[0].findings}
     assert ("N180.CONFIRMATION_MISSING" in rules) == (age <= 180)

@@ -12,6 +12,7 @@ import pytest
 from carexport.domain.application import Application
 from carexport.domain.facts import Facts
 from carexport.rules.evaluate import evaluate
+from carexport.rules.registry import Lang
 from tests.rules.scenario import build, load_cases
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -23,7 +24,7 @@ def _check(case: dict[str, Any]) -> dict[str, Any]:
     application = Application.model_validate_json(json.dumps(app_doc, ensure_ascii=False))
     facts = Facts.model_validate_json(json.dumps(facts_doc, ensure_ascii=False))
     as_of = date.fromisoformat(case["as_of"]) if case.get("as_of") else None
-    return evaluate(application, facts, as_of=as_of, lang=case.get("lang", "zh"))
+    return evaluate(application, facts, as_of=as_of, lang=Lang(case.get("lang", "zh"))).as_json()
 
 
 def _subset(expected: Any, actual: Any) -> bool:

@@ -1,14 +1,20 @@
-"""Request and response bodies of the check API."""
+"""Request and response bodies of the check API.
+
+The verdict is the core's own model (`carexport.rules.verdict.Verdict`), so the API, the
+CLI and `evaluate` cannot drift apart; it is re-exported here for the views.
+"""
 
 from __future__ import annotations
-
-from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from carexport.domain.application import Application
 from carexport.domain.dates import IsoDate
 from carexport.domain.facts import Facts
+from carexport.rules.registry import Lang
+from carexport.rules.verdict import Verdict
+
+__all__ = ["CheckRequest", "ErrorBody", "Problem", "Verdict"]
 
 
 class CheckRequest(BaseModel):
@@ -19,43 +25,17 @@ class CheckRequest(BaseModel):
     as_of: IsoDate | None = Field(
         default=None, description="默认为申请日期 / default: submitted_on"
     )
-    lang: Literal["zh", "en"] = "zh"
+    lang: Lang = Lang.ZH
 
 
-class FindingRead(BaseModel):
-    rule: str
-    severity: Literal["fail", "review", "warn", "info"]
-    clause: str
-    message: str
-    facts: dict[str, Any]
-    parameters: dict[str, Any] | None = None
+class Problem(BaseModel):
+    field: str = Field(description="the field path, e.g. body.application.vehicles[0].vin")
+    reason: str
+    type: str = Field(description="the kind of problem (Pydantic's error type or our own)")
 
 
-class VehicleVerdict(BaseModel):
-    vin: str
-    decision: Literal["pass", "review", "fail"]
-    findings: list[FindingRead]
+class ErrorBody(BaseModel):
+    """Every refused request (413, 415, 422): one problem per field."""
 
-
-class Summary(BaseModel):
-    vehicles: int
-    pass_: int = Field(alias="pass")
-    review: int
-    fail: int
-
-
-class ToPass(BaseModel):
-    remove_vins: list[str] | None
-
-
-class Verdict(BaseModel):
-    """The verdict of CHECK_FORMAT.md (documented here for OpenAPI; the body is the dict)."""
-
-    application_id: str
-    as_of: str
-    rules_version: str | None
-    decision: Literal["pass", "review", "fail"]
-    summary: Summary
-    vehicles: list[VehicleVerdict]
-    findings: list[FindingRead]
-    to_pass: ToPass
+    detail: str | list[dict[str, object]]
+    problems: list[Problem]

@@ -1,33 +1,67 @@
-"""Dates as the contract writes them: ISO `YYYY-MM-DD`, nothing looser."""
+"""Dates as the contract writes them: ISO `YYYY-MM-DD` in a plausible range, nothing looser."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, ValidationInfo
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+# A date outside this range is a typing slip or a placeholder (0001-01-01, 9999-12-31),
+# not a fact about a used car. The domain holds the defaults so that it stays pure;
+# Settings.earliest_date/latest_date mirror them, and the outer layers pass the setting
+# in (`DateRange` in the validation context under DATE_RANGE, or to `parse_iso_date`).
+EARLIEST_DATE = date(1950, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+DATE_RANGE = "date_range"  # the key of the Pydantic validation context
 
-def parse_iso_date(value: Any) -> date:
-    """A `YYYY-MM-DD` calendar date; ValueError with a reader's reason otherwise."""
-    # Pydantic's own date parsing also takes Unix timestamps and datetimes; the
-    # contract allows only the calendar form, so anything else is an input error.
-    if isinstance(value, date):
-        return value
+
+@dataclass(frozen=True)
+class DateRange:
+    earliest: date
+    latest: date
+
+    def check(self, day: date) -> date:
+        if not self.earliest <= day <= self.latest:
+            raise ValueError(
+                f"outside the plausible range {self.earliest.isoformat()} to "
+                f"{self.latest.isoformat()}"
+            )
+        return day
+
+
+PLAUSIBLE_DATES = DateRange(EARLIEST_DATE, LATEST_DATE)
+
+
+def parse_iso_date(value: Any, plausible: DateRange = PLAUSIBLE_DATES) -> date:
+    """A `YYYY-MM-DD` calendar date in the plausible range; ValueError with a reader's
+    reason otherwise."""
+    # Pydantic's own date parsing also takes Unix timestamps (0, 86400) and datetimes;
+    # the contract allows only the calendar form, so anything else is an input error.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return plausible.check(value)
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise ValueError("not a date in the form YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"not a calendar date ({exc})") from None
+    return plausible.check(day)
+
+
+def _validate_iso_date(value: Any, info: ValidationInfo) -> date:
+    context = info.context if isinstance(info.context, dict) else {}
+    plausible = context.get(DATE_RANGE, PLAUSIBLE_DATES)
+    return parse_iso_date(value, plausible)
 
 
 IsoDate = Annotated[
     date,
-    BeforeValidator(parse_iso_date),
+    BeforeValidator(_validate_iso_date),
     PlainSerializer(lambda d: d.isoformat(), return_type=str),
 ]
 

@@ -45,7 +45,8 @@ class Registration(_Row):
     model: str | None = None
     registration_date: IsoDate | None = None
     transfer_for_export_date: IsoDate | None = None
-    export_transfer_count: int | None = None
+    # A count: negative is an input error, as the registration feed says (feeds/schemas).
+    export_transfer_count: int | None = Field(default=None, ge=0)
     status: str | None = None
     owner_uscc: str | None = None
     mortgaged: bool | None = None
@@ -156,8 +157,8 @@ class CreditEvent(_Row):
 
 class ModifierCapacity(_Row):
     enterprise_uscc: str
-    annual_capacity: int | None = None
-    exported_last_12_months: int | None = None
+    annual_capacity: int | None = Field(default=None, ge=0)
+    exported_last_12_months: int | None = Field(default=None, ge=0)
 
 
 class OpenLicense(_Row):

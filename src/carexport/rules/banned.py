@@ -119,7 +119,9 @@ def banned_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
             )
         if record.mortgaged is True:
             out.append(ctx.finding("BAN.MORTGAGED", {"mortgaged": True}))
-        if record.scrap_due_date is not None:
+        # A rule not in force reads no parameter: before its parameter exists, asking
+        # for the margin would be an error, not an answer.
+        if record.scrap_due_date is not None and ctx.in_force("BAN.SCRAP_DUE"):
             margin: int = ctx.param("ban.scrap_margin_days")
             if record.scrap_due_date <= ctx.as_of + timedelta(days=margin):
                 out.append(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
-from typing import Any, Literal
+from datetime import date, timedelta
 
 from carexport.domain.application import Application
 from carexport.domain.facts import Facts
@@ -18,9 +17,24 @@ from carexport.rules.filling import filling_findings
 from carexport.rules.modified import modified_findings
 from carexport.rules.near_new import near_new_findings
 from carexport.rules.parameters import ParameterTable, default_parameters
-from carexport.rules.registry import Finding, Registry, Severity
-
-Lang = Literal["zh", "en"]
+from carexport.rules.registry import (
+    LAW_2024,
+    Finding,
+    Lang,
+    Registry,
+    Rule,
+    Scope,
+    Section,
+    Severity,
+)
+from carexport.rules.verdict import (
+    Decision,
+    Summary,
+    ToPass,
+    VehicleVerdict,
+    Verdict,
+    VerdictFinding,
+)
 
 # Vehicle rule groups in RULES.md order; each is a pure function of one joined row.
 VEHICLE_RULES = (
@@ -32,27 +46,30 @@ VEHICLE_RULES = (
     destination_findings,
 )
 
+# On a day no rule is in force the checker has nothing to judge by, and an empty "pass"
+# would read as a clean bill. `warn` says so without changing the decision the contract
+# derives from the rules in force (docs/decisions/0011-no-rules-in-force.md). It is not
+# in the registry: it is about the check, not the law, and must not move rules_version.
+NO_RULES_IN_FORCE = Rule(
+    id="SYSTEM.NO_RULES_IN_FORCE",
+    section=Section.SYSTEM,
+    scope=Scope.APPLICATION,
+    severity=Severity.WARN,
+    effective_from=date.min,
+    effective_to=LAW_2024 - timedelta(days=1),
+    zh="{as_of}无任何出口规则生效，本裁定未作任何审查，不是合规结论",
+    en="No export rule was in force on {as_of}: nothing was checked and this verdict is "
+    "not a clearance",
+)
 
-def decision_of(findings: Iterable[Finding]) -> str:
+
+def decision_of(findings: Iterable[Finding]) -> Decision:
     severities = {f.severity for f in findings}
     if Severity.FAIL in severities:
-        return "fail"
+        return Decision.FAIL
     if Severity.REVIEW in severities:
-        return "review"
-    return "pass"
-
-
-def finding_json(finding: Finding, lang: Lang) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "rule": finding.rule.id,
-        "severity": finding.severity.value,
-        "clause": finding.rule.clause,
-        "message": finding.message(lang),
-        "facts": finding.facts,
-    }
-    if finding.parameters:
-        out["parameters"] = finding.parameters
-    return out
+        return Decision.REVIEW
+    return Decision.PASS
 
 
 def vehicle_findings(row: VehicleRow, ctx: Context) -> list[Finding]:
@@ -63,15 +80,29 @@ def top_level_findings(ctx: Context) -> list[Finding]:
     return [f for f in (*application_findings(ctx), *credit_findings(ctx)) if f is not None]
 
 
+def no_rules_in_force(registry: Registry, as_of: date) -> Finding | None:
+    """The SYSTEM.NO_RULES_IN_FORCE finding when no rule of `registry` applies on `as_of`."""
+    if registry.latest_change(as_of) is not None:
+        return None
+    upcoming = [r.effective_from for r in registry.all() if r.effective_from > as_of]
+    return Finding(
+        rule=NO_RULES_IN_FORCE,
+        facts={
+            "as_of": as_of.isoformat(),
+            "next_rule_in_force": min(upcoming).isoformat() if upcoming else None,
+        },
+    )
+
+
 def evaluate(
     application: Application,
     facts: Facts,
     as_of: date | None = None,
-    lang: Lang = "zh",
+    lang: Lang = Lang.ZH,
     *,
     parameters: ParameterTable | None = None,
     registry: Registry | None = None,
-) -> dict[str, Any]:
+) -> Verdict:
     """The verdict for `application` on `as_of` (default: its submission date)."""
     day = as_of or application.submitted_on
     params = parameters or default_parameters()
@@ -83,36 +114,42 @@ def evaluate(
         registry=rules,
         index=FactIndex(facts),
     )
-    vehicles = []
+    vehicles: list[VehicleVerdict] = []
     all_findings: list[Finding] = []
     failing_vins: list[str] = []
-    counts = {"pass": 0, "review": 0, "fail": 0}
     for row in ctx.vehicle_rows():
         found = vehicle_findings(row, ctx)
         all_findings += found
         decision = decision_of(found)
-        counts[decision] += 1
-        if decision == "fail":
+        if decision == Decision.FAIL:
             failing_vins.append(row.line.vin)
         vehicles.append(
-            {
-                "vin": row.line.vin,
-                "decision": decision,
-                "findings": [finding_json(f, lang) for f in found],
-            }
+            VehicleVerdict(
+                vin=row.line.vin,
+                decision=decision,
+                findings=[VerdictFinding.of(f, lang) for f in found],
+            )
         )
     top = top_level_findings(ctx)
+    if (nothing_applies := no_rules_in_force(rules, day)) is not None:
+        top.append(nothing_applies)
     all_findings += top
     top_fails = any(f.severity == Severity.FAIL for f in top)
     versions = [d for d in (rules.latest_change(day), params.latest_change(day)) if d]
-    return {
-        "application_id": application.application_id,
-        "as_of": day.isoformat(),
-        "rules_version": max(versions).isoformat() if versions else None,
-        "decision": decision_of(all_findings),
-        "summary": {"vehicles": len(vehicles), **counts},
-        "vehicles": vehicles,
-        "findings": [finding_json(f, lang) for f in top],
+    decisions = [v.decision for v in vehicles]
+    return Verdict(
+        application_id=application.application_id,
+        as_of=day,
+        rules_version=max(versions) if versions else None,
+        decision=decision_of(all_findings),
+        summary=Summary(
+            vehicles=len(vehicles),
+            pass_=decisions.count(Decision.PASS),
+            review=decisions.count(Decision.REVIEW),
+            fail=decisions.count(Decision.FAIL),
+        ),
+        vehicles=vehicles,
+        findings=[VerdictFinding.of(f, lang) for f in top],
         # Removing vehicles cannot cure an application-level failure.
-        "to_pass": {"remove_vins": None if top_fails else failing_vins},
-    }
+        to_pass=ToPass(remove_vins=None if top_fails else failing_vins),
+    )

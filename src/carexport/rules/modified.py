@@ -131,6 +131,8 @@ def modified_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
         out.append(ctx.finding("MOD.NOT_IN_ANNOUNCEMENT", identity))
     if not _valid_certificates(row, ctx):
         out.append(ctx.finding("MOD.NO_VALID_CCC", identity))
+    if not ctx.in_force("MOD.CAPACITY_EXCEEDED"):
+        return out  # a rule not in force reads no parameter
     ratio: float = ctx.param("mod.capacity_ratio")
     over = []
     holders = dict.fromkeys(normalize_identifier(p.enterprise_uscc) for p in products)

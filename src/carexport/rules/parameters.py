@@ -1,4 +1,9 @@
-"""The versioned parameter table: every number the law sets, with its date and source."""
+"""The versioned parameter table: every number the law sets, with its date and source.
+
+parameters.yaml is validated by a Pydantic model (`ParametersFile`) before it is used, so
+a mistyped date, a missing reference or a stray key stops the checker at start-up with
+the line to fix, instead of giving a wrong verdict later.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,20 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from carexport.errors import CarexportError
 
 
 @dataclass(frozen=True)
@@ -58,30 +74,76 @@ class ParameterTable:
         return max(dates, default=None)
 
 
-def _as_date(value: Any, where: str) -> date:
-    if isinstance(value, date):
-        return value
-    raise ValueError(f"{where}: expected a YYYY-MM-DD date, got {value!r}")
+class _Strict(BaseModel):
+    # strict: YAML's own types must already be right (a date is a date, a number a
+    # number); a misspelt key is an error, not a silently ignored line.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-def parse_parameters(document: dict[str, Any]) -> ParameterTable:
+class ValueEntry(_Strict):
+    """One dated value: `{from: 2026-01-01, value: 180, reference: …}`."""
+
+    from_: date = Field(alias="from")
+    value: int | float | date | None  # None repeals the parameter from that date
+    reference: str = Field(min_length=1)
+
+
+_NAME = r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"
+
+
+class ParameterEntry(_Strict):
+    description: str = Field(min_length=1)
+    unit: str = Field(min_length=1)
+    values: list[ValueEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dated_values_are_consistent(self) -> ParameterEntry:
+        days = [v.from_ for v in self.values]
+        if len(set(days)) != len(days):
+            raise ValueError("two values take effect on the same day")
+        for v in self.values:
+            if v.value is None:
+                continue
+            is_day = isinstance(v.value, date)
+            if is_day != (self.unit == "date"):
+                raise ValueError(
+                    f"value {v.value!r} from {v.from_.isoformat()} does not fit unit {self.unit!r}"
+                )
+        return self
+
+
+class ParametersFile(
+    RootModel[dict[Annotated[str, StringConstraints(pattern=_NAME)], ParameterEntry]]
+):
+    """rules/parameters/parameters.yaml: parameter name → description, unit, dated values."""
+
+
+class InvalidParameters(CarexportError):
+    """The parameter table does not have the shape of parameters.yaml."""
+
+
+def parse_parameters(document: Any, source: str = "parameters.yaml") -> ParameterTable:
+    try:
+        parsed = ParametersFile.model_validate(document)
+    except ValidationError as exc:
+        lines = [
+            f"{source}: {'.'.join(str(p) for p in e['loc']) or '(document)'}: {e['msg']}"
+            for e in exc.errors(include_url=False)
+        ]
+        raise InvalidParameters("\n".join(lines)) from None
     table: dict[str, Parameter] = {}
-    for name, body in document.items():
+    for name, body in parsed.root.items():
         values = tuple(
             sorted(
                 (
-                    ParameterValue(
-                        effective_from=_as_date(v["from"], f"{name}.from"),
-                        value=v["value"],
-                        reference=str(v["reference"]),
-                    )
-                    for v in body["values"]
+                    ParameterValue(effective_from=v.from_, value=v.value, reference=v.reference)
+                    for v in body.values
                 ),
                 key=lambda v: v.effective_from,
             )
         )
         table[name] = Parameter(
-            name=name, description=str(body["description"]), unit=str(body["unit"]), values=values
+            name=name, description=body.description, unit=body.unit, values=values
         )
     return ParameterTable(table)
 

@@ -20,6 +20,13 @@ class Severity(StrEnum):
     INFO = "info"
 
 
+class Lang(StrEnum):
+    """The language of a verdict's messages; the one spelling every interface uses."""
+
+    ZH = "zh"
+    EN = "en"
+
+
 class Scope(StrEnum):
     VEHICLE = "vehicle"
     APPLICATION = "application"
@@ -34,6 +41,8 @@ class Section(Enum):
     MODIFIED = (4, "商贸函〔2025〕648号 二（四）、附件2")
     CREDIT = (5, "商贸函〔2025〕648号 一（三）、附件1")
     APPLICATION = (6, "公告2024年第6号")
+    # Not a part of RULES.md: what the checker says about the check itself.
+    SYSTEM = (0, "公告2024年第6号（2024年3月1日起施行）")
     DESTINATION = (8, "目的国进口规定（参考）")
 
     @property
@@ -83,8 +92,8 @@ class Finding:
     def severity(self) -> Severity:
         return self.rule.severity
 
-    def message(self, lang: str) -> str:
-        template = self.rule.en if lang == "en" else self.rule.zh
+    def message(self, lang: Lang) -> str:
+        template = self.rule.en if lang == Lang.EN else self.rule.zh
         return template.format_map({**self.facts, **self.parameters, **self.message_args})
 
 

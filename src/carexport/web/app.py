@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from carexport import __version__
 from carexport.applications.inputs import location
+from carexport.applications.views import REQUEST_MODELS
 from carexport.applications.views import router as check_router
+from carexport.config import get_settings
 from carexport.errors import CarexportError
+from carexport.jsondoc import clip
+from carexport.web.limits import BodyLimit
 
 # Until the browser workflow lands, the root page points people at what exists.
 HOME_PAGE = """<!doctype html>
@@ -31,25 +38,30 @@ padding:0 1rem;line-height:1.6}code{background:#f3f3f3;padding:0 .2rem}small{col
 
 
 def create_app() -> FastAPI:
+    settings = get_settings()
     app = FastAPI(
         title="carexport 二手车出口许可",
         version=__version__,
         description="Used-car export licensing under 商贸函〔2025〕648号: rules checker API.",
     )
     app.include_router(check_router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Keep FastAPI's `detail` list and add one readable line per problem, with the
-        # field path as the CLI prints it (body.application.vehicles[0].vin).
+        # One readable line per problem, with the field path as the CLI prints it
+        # (query.lang); the input itself is not echoed back beyond max_echo_chars.
+        limit = settings.max_echo_chars
         problems = [
-            {"field": location(tuple(e["loc"])), "reason": str(e["msg"]), "type": e["type"]}
+            {
+                "field": location(tuple(e["loc"]), limit),
+                "reason": clip(str(e["msg"]), limit),
+                "type": str(e["type"]),
+            }
             for e in exc.errors()
         ]
-        return JSONResponse(
-            status_code=422,
-            content={"detail": jsonable(exc.errors()), "problems": problems},
-        )
+        detail = [{"loc": [p["field"]], "msg": p["reason"], "type": p["type"]} for p in problems]
+        return JSONResponse(status_code=422, content={"detail": detail, "problems": problems})
 
     @app.exception_handler(CarexportError)
     async def domain_error(request: Request, exc: CarexportError) -> JSONResponse:
@@ -63,10 +75,28 @@ def create_app() -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_request_models(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 
-def jsonable(errors: object) -> object:
-    from fastapi.encoders import jsonable_encoder
-
-    return jsonable_encoder(errors)
+def with_request_models(spec: dict[str, Any]) -> dict[str, Any]:
+    """Publish the request bodies the views read themselves (their $refs point here)."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for model in REQUEST_MODELS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        schemas[model.__name__] = schema
+    return spec

@@ -179,7 +179,7 @@ def test_files_read_back_as_the_contract_says(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def verdicts(world: DemoWorld) -> list[dict[str, Any]]:
     evaluate = pytest.importorskip("carexport.rules.evaluate").evaluate
-    return [evaluate(a, world.facts) for a in world.applications]
+    return [evaluate(a, world.facts).as_json() for a in world.applications]
 
 
 def test_the_checker_reports_every_rule_of_sections_1_to_6_and_8(

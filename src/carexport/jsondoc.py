@@ -1,0 +1,237 @@
+"""Reading a JSON document from outside, strictly: one parser for every command and the API.
+
+`json.loads` alone lets through what our stores and signatures cannot take: the last of
+two equal keys silently wins (a reviewer and a verifier could read different documents),
+`NaN`, `Infinity` and `1e400` become floats that no JSON encoder writes back, a lone
+surrogate (`"\\ud800"`) or a NUL character in a text breaks PostgreSQL and UTF-8 output,
+and nesting 100,000 deep ends in RecursionError. `parse` refuses all of these with the
+field path and a short reason, raised as `InvalidInput` (exit 2 / HTTP 422); it accepts a
+UTF-8 byte-order mark, since Excel and Windows editors write one.
+
+`parse` is pure. `read_bounded` is the one place a document file is read: it reads at
+most `max_bytes + 1` bytes, so `/dev/zero` or a 2 GB file costs no more than the limit.
+The limits are arguments; the outer layers take them from `carexport.config.Settings`
+(`max_document_bytes`, `max_json_depth`, `max_echo_chars`, `max_body_bytes`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from carexport.errors import InputProblem, InvalidInput
+
+DEFAULT_MAX_DEPTH = 64
+DEFAULT_MAX_ECHO_CHARS = 120
+MAX_PROBLEMS = 20  # beyond this many, one more line says how many were left out
+DOCUMENT = "(document)"
+_BOM = b"\xef\xbb\xbf"
+
+
+def clip(text: str, max_chars: int = DEFAULT_MAX_ECHO_CHARS) -> str:
+    """`text` cut to `max_chars` characters, saying how long it was: echoes stay small."""
+    if len(text) <= max_chars:
+        return text
+    return f"{text[:max_chars]}… ({len(text)} characters)"
+
+
+class _Refused(Exception):
+    """The text cannot be parsed at all; carries the reason."""
+
+    def __init__(self, reason: str, kind: str = "json_invalid") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+
+
+class _Object(dict[str, Any]):
+    """An object as parsed, remembering keys it held twice (the walk reports them)."""
+
+    duplicates: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object()
+    obj.duplicates = []
+    for key, value in pairs:
+        if key in obj:
+            obj.duplicates.append(key)
+        obj[key] = value
+    return obj
+
+
+class _Bad:
+    """A value json.loads may not keep (NaN, 1e400, a 5000-digit integer), kept as a
+    marker so that the walk reports it with its field path."""
+
+    def __init__(self, reason: str, kind: str) -> None:
+        self.reason = reason
+        self.kind = kind
+
+
+def _constant(name: str) -> _Bad:
+    return _Bad(f"{name} is not a JSON number", "not_a_number")
+
+
+def _float(text: str) -> float | _Bad:
+    value = float(text)
+    if not math.isfinite(value):
+        return _Bad(f"number out of range: {clip(text, 40)}", "number_out_of_range")
+    return value
+
+
+def _int(text: str) -> int | _Bad:
+    try:
+        return int(text)
+    except ValueError:  # beyond Python's 4300-digit limit for decimal conversion
+        return _Bad(f"number too long ({len(text)} digits)", "number_out_of_range")
+
+
+def _text(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.removeprefix(_BOM).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Refused(f"not UTF-8 text (byte {exc.start})", "not_utf8") from None
+
+
+class _Walk:
+    """Copies the parsed value into plain dicts and lists, collecting its problems."""
+
+    def __init__(self, source: str, max_depth: int, max_echo_chars: int) -> None:
+        self.source = source
+        self.max_depth = max_depth
+        self.max_echo = max_echo_chars
+        self.problems: list[InputProblem] = []
+
+    def problem(self, path: str, reason: str, kind: str) -> None:
+        self.problems.append(InputProblem(self.source, path or DOCUMENT, reason, kind))
+
+    def key_path(self, path: str, key: str) -> str:
+        name = clip(key, self.max_echo)
+        return f"{path}.{name}" if path else name
+
+    def text(self, value: str, path: str) -> None:
+        if "\x00" in value:
+            self.problem(path, "contains a NUL character", "nul_character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.problem(path, "contains a lone surrogate (not Unicode text)", "lone_surrogate")
+
+    def value(self, value: Any, path: str, depth: int) -> Any:
+        if isinstance(value, str):
+            self.text(value, path)
+            return value
+        if isinstance(value, _Bad):
+            self.problem(path, value.reason, value.kind)
+            return None
+        if not isinstance(value, dict | list):
+            return value
+        if depth >= self.max_depth:
+            self.problem(path, f"nested deeper than {self.max_depth} levels", "too_deep")
+            return None
+        if isinstance(value, list):
+            return [self.value(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+        for key in getattr(value, "duplicates", ()):
+            self.problem(
+                self.key_path(path, key),
+                "duplicate key (each key may appear once)",
+                "duplicate_key",
+            )
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            where = self.key_path(path, key)
+            self.text(key, where)
+            out[key] = self.value(item, where, depth + 1)
+        return out
+
+
+def parse(
+    data: bytes | str,
+    *,
+    source: str,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_echo_chars: int = DEFAULT_MAX_ECHO_CHARS,
+) -> Any:
+    """The JSON value of `data` as plain dicts, lists and scalars, or InvalidInput.
+
+    Refused, each with its field path: not UTF-8, not JSON, a duplicate key, NaN,
+    Infinity, a number beyond float range, a NUL character or lone surrogate in a key or
+    text, nesting deeper than `max_depth`. Text echoed in a reason is cut to
+    `max_echo_chars`. A leading UTF-8 byte-order mark is accepted.
+    """
+
+    def refuse(reason: str, kind: str = "json_invalid") -> InvalidInput:
+        return InvalidInput([InputProblem(source, DOCUMENT, reason, kind)])
+
+    try:
+        parsed = json.loads(
+            _text(data),
+            object_pairs_hook=_object,
+            parse_constant=_constant,
+            parse_float=_float,
+            parse_int=_int,
+        )
+    except _Refused as exc:
+        raise refuse(exc.reason, exc.kind) from None
+    except json.JSONDecodeError as exc:
+        raise refuse(
+            f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise refuse(f"nested deeper than {max_depth} levels", "too_deep") from None
+    walk = _Walk(source, max_depth, max_echo_chars)
+    value = walk.value(parsed, "", 0)
+    if walk.problems:
+        problems = walk.problems[:MAX_PROBLEMS]
+        if len(walk.problems) > MAX_PROBLEMS:
+            left = len(walk.problems) - MAX_PROBLEMS
+            problems.append(
+                InputProblem(source, DOCUMENT, f"{left} more problems not shown", "more")
+            )
+        raise InvalidInput(problems)
+    return value
+
+
+def read_bounded(
+    path: Path,
+    *,
+    max_bytes: int,
+    source: str | None = None,
+    limit_name: str = "CAREXPORT_MAX_DOCUMENT_BYTES",
+) -> bytes:
+    """At most `max_bytes` of the file at `path`, or InvalidInput saying why not.
+
+    Reads `max_bytes + 1` bytes at most, so an endless or huge input (a device, a pipe,
+    a 2 GB file) is refused without being held in memory. A FIFO or pipe is read like a
+    file (it blocks until its writer opens it, as `cat` would).
+    """
+    name = source or str(path)
+
+    def refuse(reason: str, kind: str = "unreadable") -> InvalidInput:
+        return InvalidInput([InputProblem(name, "(file)", reason, kind)])
+
+    try:
+        with path.open("rb") as handle:
+            if stat.S_ISDIR(os.fstat(handle.fileno()).st_mode):
+                raise refuse("is a directory, not a file")
+            data = handle.read(max_bytes + 1)
+    except IsADirectoryError:
+        raise refuse("is a directory, not a file") from None
+    except FileNotFoundError:
+        raise refuse("no such file") from None
+    except PermissionError:
+        raise refuse("permission denied") from None
+    except OSError as exc:
+        raise refuse(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise refuse(
+            f"larger than {max_bytes} bytes (the limit {limit_name}): not read", "too_large"
+        )
+    return data
