@@ -3,19 +3,36 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# The lock (uv.lock) is installed by uv, itself pinned and kept in its own small venv so
+# that syncing .venv exactly to the lock never removes the tool doing it
+# (docs/decisions/0011-locked-install.md).
+UV_VERSION := 0.13.8
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
 DEMO_VEHICLES ?= 20000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate demo serve test lint typecheck unit bench clean
+.PHONY: install lock run migrate demo serve test lint typecheck unit bench clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+# Exactly the versions in uv.lock (hashes checked), carexport itself editable.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	@$(UV) lock --check --quiet || { echo "uv.lock does not match pyproject.toml:" \
+		"run 'make lock' and commit uv.lock" >&2; exit 1; }
+	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve uv.lock after a change to the dependencies in pyproject.toml.
+lock: $(UV)
+	$(UV) lock
 
 migrate: install
 	$(BIN)/carexport db upgrade
@@ -44,4 +61,4 @@ bench: install
 	CAREXPORT_BENCH=full $(BIN)/pytest -q -s benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache var
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache var
