@@ -48,7 +48,7 @@ VEHICLE_RULES = (
 
 # On a day no rule is in force the checker has nothing to judge by, and an empty "pass"
 # would read as a clean bill. `warn` says so without changing the decision the contract
-# derives from the rules in force (docs/decisions/0011-no-rules-in-force.md). It is not
+# derives from the rules in force (docs/decisions/0013-no-rules-in-force.md). It is not
 # in the registry: it is about the check, not the law, and must not move rules_version.
 NO_RULES_IN_FORCE = Rule(
     id="SYSTEM.NO_RULES_IN_FORCE",
