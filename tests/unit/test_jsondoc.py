@@ -1,0 +1,147 @@
+"""carexport.jsondoc: the strict JSON reader every command and the API share."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from carexport import jsondoc
+from carexport.errors import InvalidInput
+
+
+def problems(data: bytes | str, **limits: int) -> list[tuple[str, str, str]]:
+    with pytest.raises(InvalidInput) as refused:
+        jsondoc.parse(data, source="DOC.json", **limits)
+    return [(p.location, p.reason, p.kind) for p in refused.value.problems]
+
+
+def test_reads_plain_json_into_plain_dicts_and_lists() -> None:
+    value = jsondoc.parse(b'{"a": [1, 2.5, "x", null, true], "b": {}}', source="S")
+    assert value == {"a": [1, 2.5, "x", None, True], "b": {}}
+    assert type(value) is dict
+
+
+@pytest.mark.parametrize("data", [b'\xef\xbb\xbf{"a": 1}', '\ufeff{"a": 1}'])
+def test_accepts_a_utf8_byte_order_mark(data: bytes | str) -> None:
+    assert jsondoc.parse(data, source="S") == {"a": 1}
+
+
+def test_refuses_a_duplicate_key_naming_its_path() -> None:
+    doc = '{"application": {"destination_country": "KZ", "destination_country": "RU"}}'
+    [(where, reason, kind)] = problems(doc)
+    assert where == "application.destination_country"
+    assert "duplicate key" in reason
+    assert kind == "duplicate_key"
+
+
+@pytest.mark.parametrize(
+    ("doc", "where", "kind"),
+    [
+        ('{"a": NaN}', "a", "not_a_number"),
+        ('{"a": [Infinity]}', "a[0]", "not_a_number"),
+        ('{"a": -Infinity}', "a", "not_a_number"),
+        ('{"a": 1e400}', "a", "number_out_of_range"),
+        ('{"a": ' + "9" * 5000 + "}", "a", "number_out_of_range"),
+        ('{"vin": "LGX\\u0000"}', "vin", "nul_character"),
+        ('{"a": ["\\ud800"]}', "a[0]", "lone_surrogate"),
+        ('{"\\u0000": 1}', "\x00", "nul_character"),
+    ],
+)
+def test_refuses_values_no_store_or_encoder_can_take(doc: str, where: str, kind: str) -> None:
+    [(location, _, found)] = problems(doc)
+    assert (location, found) == (where, kind)
+
+
+@pytest.mark.parametrize(
+    "data", [b"\xff\xfe{}", b'{"a": "\xc3"}', b'{"a": 1', b"", b"{not json", b"[1,]"]
+)
+def test_refuses_what_is_not_utf8_json_as_the_document(data: bytes) -> None:
+    [(where, reason, _)] = problems(data)
+    assert where == "(document)"
+    assert reason.startswith(("not UTF-8", "not valid JSON"))
+
+
+def test_refuses_nesting_beyond_the_limit_at_its_path() -> None:
+    [(where, reason, kind)] = problems('{"a": [[[1]]]}', max_depth=3)
+    assert (where, kind) == ("a[0][0]", "too_deep")
+    assert "3 levels" in reason
+    assert jsondoc.parse('{"a": [[1]]}', source="S", max_depth=3) == {"a": [[1]]}
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_refuses_pathological_nesting_without_recursion_error(depth: int) -> None:
+    [(where, _, kind)] = problems("[" * depth + "]" * depth)
+    assert (where, kind) == ("(document)", "too_deep")
+
+
+def test_never_echoes_more_than_the_limit() -> None:
+    key = "k" * 1_000_000
+    found = problems(f'{{"{key}": 1, "{key}": 2}}', max_echo_chars=50)
+    [(where, _, _)] = found
+    assert len(where) < 100
+    assert "1000000 characters" in where
+
+
+def test_lists_at_most_twenty_problems() -> None:
+    doc = "[" + ",".join(["NaN"] * 500) + "]"
+    found = problems(doc)
+    assert len(found) == jsondoc.MAX_PROBLEMS + 1
+    assert "480 more" in found[-1][1]
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_give_a_value_or_input_problems(data: bytes) -> None:
+    refusal: InvalidInput | None = None
+    try:
+        jsondoc.parse(data, source="S")
+    except InvalidInput as refused:
+        refusal = refused
+    assert refusal is None or refusal.problems
+
+
+def test_reads_at_most_the_limit_plus_one_byte(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as handle:  # sparse: 2 GB on paper, nothing on disk
+        handle.truncate(2 * 1024**3)
+    with pytest.raises(InvalidInput) as refused:
+        jsondoc.read_bounded(big, max_bytes=1024)
+    assert "larger than 1024 bytes" in str(refused.value)
+
+
+def test_refuses_an_endless_device() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        jsondoc.read_bounded(Path("/dev/zero"), max_bytes=4096)
+    assert "larger than 4096 bytes" in str(refused.value)
+
+
+def test_reads_a_fifo_as_a_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "doc.json"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(b'{"a": 1}',))
+    writer.start()
+    try:
+        assert jsondoc.read_bounded(fifo, max_bytes=1024) == b'{"a": 1}'
+    finally:
+        writer.join()
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: None, "no such file"),
+        (lambda p: p.mkdir(), "is a directory"),
+    ],
+    ids=["missing", "directory"],
+)
+def test_says_why_a_path_cannot_be_read(tmp_path: Path, make: object, reason: str) -> None:
+    path = tmp_path / "doc.json"
+    make(path)  # type: ignore[operator]
+    with pytest.raises(InvalidInput) as refused:
+        jsondoc.read_bounded(path, max_bytes=10)
+    assert reason in str(refused.value)
+    assert str(path) in str(refused.value)
