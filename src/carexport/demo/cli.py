@@ -81,7 +81,7 @@ def generate(
         if to_store:
             _load(world)
     except CarexportError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)  # one line
         raise typer.Exit(2) from None
 
 
