@@ -1,0 +1,40 @@
+"""A schema-driven fuzz of the API (schemathesis): it must find nothing.
+
+Every generated request, valid by the published OpenAPI schema or not, must get an
+answer the schema documents (200, 413, 415 or 422), in the documented shape, and never a
+500. Bounded to a few dozen examples per operation so that `make test` stays quick;
+`CAREXPORT_FUZZ_EXAMPLES=2000` runs a longer fuzz by hand.
+"""
+
+from __future__ import annotations
+
+import os
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from carexport.web.app import create_app
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
+EXAMPLES = int(os.environ.get("CAREXPORT_FUZZ_EXAMPLES", "40"))
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_api_answers_every_generated_request_as_its_schema_says(
+    case: schemathesis.Case,
+) -> None:
+    case.call_and_validate(
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ]
+    )
