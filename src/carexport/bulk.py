@@ -1,4 +1,8 @@
-"""Bulk upserts inside the caller's transaction: the fast path of every feed.
+"""Bulk upserts by natural key inside the caller's transaction: the fast path of every feed.
+
+Storage plumbing shared by the features (like db.py): each feature declares the tables
+it owns as `RecordTable`s in its service, and only that service hands them out, so the
+feeds importer and `load_facts` write a license or a credit event the owner's way.
 
 PostgreSQL: rows are streamed with COPY into temporary tables (one per target) while the
 caller is still reading and validating the file, then merged with one
@@ -23,8 +27,9 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -48,6 +53,53 @@ class Target:
     @property
     def name(self) -> str:
         return self.table.name
+
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """A record's table, its optional part table and how a record becomes their rows.
+
+    `build(record)` reads the record's attributes by name (a validated feed row or a
+    FACTS row) and returns the row, or `(row, part_rows)` when there is a part table.
+    """
+
+    target: Target
+    build: Callable[[Any], Any]
+    part: Target | None = None
+
+    def targets(self) -> list[Target]:
+        """The targets in BulkWriter's order: the part right after its parent."""
+        return [self.target] + ([self.part] if self.part is not None else [])
+
+    def rows(self, record: Any) -> tuple[Row, Sequence[Row]]:
+        built = self.build(record)
+        return built if self.part is not None else (built, ())
+
+    def write(self, writer: BulkWriter, rows: Sequence[Row], parts: Sequence[Row]) -> None:
+        writer.write(self.target, rows, {self.part: parts} if self.part is not None else None)
+
+
+def table_target(model: type[Any], key: str, *, part: bool = False) -> Target:
+    """A target of every column of the mapped class's table but its surrogate `id`."""
+    table: Table = model.__table__
+    columns = tuple(c.name for c in table.columns if c.name != "id")
+    return Target(table=table, columns=columns, key=key, is_part=part)
+
+
+def iso(day: date | None) -> str | None:
+    """Dates go to the driver as ISO text (the same on SQLite and in COPY)."""
+    return None if day is None else day.isoformat()
+
+
+def natural_key(*parts: object) -> str:
+    """One text key from several values: "|" joins them and cannot be confused with
+    content, because every part is escaped."""
+    return "|".join(
+        "" if p is None else str(p).replace("\\", "\\\\").replace("|", "\\|") for p in parts
+    )
 
 
 @dataclass

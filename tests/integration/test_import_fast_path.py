@@ -21,7 +21,7 @@ from carexport.feeds.schemas import FEEDS
 ROWS = 3000
 OWNERS = [s + uscc_check_character(s) for s in (f"91120116MA{i:07d}" for i in range(40))]
 BAD_OWNER = OWNERS[0][:-1] + ("0" if OWNERS[0][-1] != "0" else "1")
-FIELDS = [c.field for c in FEEDS["registrations"].columns]
+FIELDS = [c.name for c in FEEDS["registrations"].columns]
 
 
 def vin(i: int) -> str:
@@ -87,7 +87,7 @@ def write(path: Path, *, chinese: bool, quoted_from: int | None = None) -> Path:
     """A registrations CSV: 5% spoiled rows, blank lines, ragged rows, an ignored column;
     from row `quoted_from` on, some quoted cells (read by the csv module)."""
     rnd = random.Random(2026)
-    names = {c.field: (c.zh if chinese else c.field) for c in FEEDS["registrations"].columns}
+    names = {c.name: (c.zh if chinese else c.name) for c in FEEDS["registrations"].columns}
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow([names[f] for f in FIELDS] + ["备注"])

@@ -198,8 +198,8 @@ CASES: dict[str, tuple[list[dict[str, Any]], dict[str, Any], str]] = {
 def write_file(path: Path, rows: list[dict[str, Any]], kind: str, *, chinese: bool) -> Path:
     """Rows as CSV, XLSX or JSON Lines; `chinese` uses the zh column names."""
     columns = FEEDS[kind].columns
-    names = {c.field: (c.zh if chinese else c.field) for c in columns}
-    header = [names[c.field] for c in columns]
+    names = {c.name: (c.zh if chinese else c.name) for c in columns}
+    header = [names[c.name] for c in columns]
     if path.suffix == ".jsonl":
         with path.open("w", encoding="utf-8") as fh:
             for row in rows:
@@ -211,14 +211,14 @@ def write_file(path: Path, rows: list[dict[str, Any]], kind: str, *, chinese: bo
         assert sheet is not None
         sheet.append(header)
         for row in rows:
-            sheet.append([row.get(c.field) for c in columns])
+            sheet.append([row.get(c.name) for c in columns])
         book.save(path)
     else:
         with path.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(header)
             for row in rows:
-                writer.writerow([row.get(c.field, "") for c in columns])
+                writer.writerow([row.get(c.name, "") for c in columns])
     return path
 
 
@@ -256,8 +256,8 @@ def test_bad_row_rejects_the_file_and_a_good_file_loads_once(
     assert snapshot(engine) == before
     assert problems, "the report names the bad row"
     assert problems[0].row == (4 if suffix != ".jsonl" else 3)
-    column = next(c for c in FEEDS[kind].columns if c.field == field)
-    assert problems[0].field.split("[")[0] == (column.zh if chinese else column.field)
+    column = next(c for c in FEEDS[kind].columns if c.name == field)
+    assert problems[0].field.split("[")[0] == (column.zh if chinese else column.name)
     assert str(problems[0]).startswith(f"第{problems[0].row}行 ")
 
     good_file = write_file(tmp_path / f"good{suffix}", good, kind, chinese=chinese)

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect, text
 
+from carexport import bulk
 from carexport.db import UnitOfWork, make_engine
 from carexport.domain.uscc import uscc_check_character
 from carexport.domain.vin import with_check_digit
-from carexport.feeds import bulk, service
+from carexport.feeds import service
 
 ROWS = 60_000
 OWNER = "91120116MA06ABCDE" + uscc_check_character("91120116MA06ABCDE")

@@ -33,9 +33,8 @@ def test_store_facts_give_the_verdict_of_the_full_facts(engine: Engine, seed: in
         assert evaluate(application, exported) == expected, application.application_id
         assert evaluate(application, exported, lang="en") == evaluate(application, facts, lang="en")
         rules.update(
-            finding["rule"]
-            for finding in expected["findings"]
-            + [x for vehicle in expected["vehicles"] for x in vehicle["findings"]]
+            finding.rule
+            for finding in [*expected.findings, *(x for v in expected.vehicles for x in v.findings)]
         )
     # The world is varied enough to mean something: most kinds of finding occur.
     assert {"N180.SEAL_INVALID", "CREDIT.RELATED_PARTY", "APP.VIN_IN_OPEN_LICENSE"} <= rules

@@ -8,6 +8,7 @@ the position weights below, 10 written as X.
 from __future__ import annotations
 
 import re
+from operator import mul
 
 VIN_LENGTH = 17
 CHECK_POSITION = 8  # zero-based: the ninth character
@@ -33,13 +34,21 @@ def check_digit(vin: str) -> str:
     return "X" if remainder == 10 else str(remainder)
 
 
+_CHECK_CHARACTERS = "0123456789X"
+_value = _TRANSLITERATION.__getitem__
+
+
 def vin_problem(vin: str) -> str | None:
-    """Why the VIN, exactly as given, is invalid: "format" or "check_digit"; None if valid."""
+    """Why the VIN, exactly as given, is invalid: "format" or "check_digit"; None if valid.
+
+    The one VIN check of the code base (the checker, the feeds' row and columnar paths):
+    a million-row feed checks a million VINs, so it is written for speed (about 1 µs)
+    rather than through `check_digit`; a test holds the two together.
+    """
     if not _PATTERN.fullmatch(vin):
         return "format"
-    if vin[CHECK_POSITION] != check_digit(vin):
-        return "check_digit"
-    return None
+    remainder = sum(map(mul, map(_value, vin), _WEIGHTS)) % 11
+    return None if vin[CHECK_POSITION] == _CHECK_CHARACTERS[remainder] else "check_digit"
 
 
 def with_check_digit(vin: str) -> str:

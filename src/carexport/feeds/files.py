@@ -64,8 +64,8 @@ def header_map(feed: Feed) -> dict[str, str]:
     """Header (normalised) → field, for both names of every column."""
     out: dict[str, str] = {}
     for column in feed.columns:
-        out[_header_key(column.field)] = column.field
-        out[_header_key(column.zh)] = column.field
+        out[_header_key(column.name)] = column.name
+        out[_header_key(column.zh)] = column.name
     return out
 
 
@@ -100,7 +100,7 @@ def _match_headers(source: Source, raw: list[Any]) -> list[tuple[int, str]]:
         pairs.append((index, name_field))
     missing = [f for f in source.feed.required() if f not in source.headers]
     if missing:
-        names = ", ".join(f"{c.field}/{c.zh}" for c in source.feed.columns if c.field in missing)
+        names = ", ".join(f"{c.name}/{c.zh}" for c in source.feed.columns if c.name in missing)
         raise UnusableFile(
             source.path, f"缺少必需的列：{names}", f"required columns missing: {names}"
         )

@@ -7,7 +7,7 @@ validation, so the report lists every problem; the transaction is then rolled ba
 Only a clean run is merged and committed (by the service, once, at the end), so an
 import killed at any moment leaves the database as it was before (decision 0004).
 
-CSV files of the feeds in `columnar.FAST_FEEDS` are read a block at a time and checked
+CSV files of the feeds declared `columnar` are read a block at a time and checked
 column-wise; only the rows those checks do not certainly accept take the row path
 below, so the problems and the rows stored are the same (decision 0006).
 """
@@ -23,9 +23,9 @@ from typing import Any
 import polars as pl
 from pydantic import ValidationError
 
+from carexport.bulk import BulkWriter
 from carexport.db import UnitOfWork
 from carexport.feeds import columnar
-from carexport.feeds.bulk import BulkWriter
 from carexport.feeds.files import Source, open_source, rows
 from carexport.feeds.schemas import Feed
 

@@ -13,34 +13,53 @@ their parent's natural key and position and are replaced whole with their parent
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Column, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from carexport.db import Base
+from carexport.feeds import fields
+
+
+def declared_columns(declared: Sequence[fields.FeedField], unique: str) -> Iterator[Column[Any]]:
+    """A column per declared field (lists live in part tables), each key column before
+    its field; the key column named `unique` is the table's natural key, the others are
+    indexed for lookups."""
+    for field in declared:
+        if field.type.is_list:
+            continue
+        if field.key is not None:
+            yield Column(
+                field.key,
+                String,
+                nullable=not field.required,
+                unique=field.key == unique or None,
+                index=field.key != unique or None,
+            )
+        yield Column(field.name, field.type.column, nullable=not field.required)
 
 
 class Registration(Base):
-    """MPS vehicle registration record (机动车登记信息), one per VIN."""
+    """MPS vehicle registration record (机动车登记信息), one per VIN.
 
-    __tablename__ = "registrations"
+    Its columns are the registrations feed's fields (feeds/fields.py REGISTRATIONS): a
+    new field there is a new column here (and needs its migration).
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    vin_key: Mapped[str] = mapped_column(String, unique=True)
-    vin: Mapped[str] = mapped_column(String)
-    brand: Mapped[str | None] = mapped_column(String)
-    model: Mapped[str | None] = mapped_column(String)
-    registration_date: Mapped[date | None]
-    transfer_for_export_date: Mapped[date | None]
-    export_transfer_count: Mapped[int | None]
-    status: Mapped[str | None] = mapped_column(String)
-    owner_uscc: Mapped[str | None] = mapped_column(String)
-    owner_key: Mapped[str | None] = mapped_column(String, index=True)
-    mortgaged: Mapped[bool | None]
-    customs_supervised: Mapped[bool | None]
-    scrap_due_date: Mapped[date | None]
+    __table__ = Table(
+        "registrations",
+        Base.metadata,
+        Column("id", Integer, primary_key=True),
+        *declared_columns(fields.REGISTRATIONS, unique="vin_key"),
+    )
+
+    # The columns the code names directly; the others are read by field name.
+    id: Mapped[int]
+    vin_key: Mapped[str]
+    vin: Mapped[str]
 
 
 class ExportTransfer(Base):

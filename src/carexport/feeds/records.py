@@ -2,26 +2,31 @@
 
 One builder per table, used by both `load_facts` and the file importers, so a fact
 reaches the database the same way whichever door it came in by. The builders read
-attributes by name: a feed row schema (feeds/schemas.py) has the same field names as
-the FACTS row it feeds. Values are plain (dates as ISO text) because they go straight
-to the driver (sqlite3 executemany or PostgreSQL COPY).
+attributes by name: a feed's fields (feeds/fields.py) have the same names as the FACTS
+row they feed, and a field FACTS does not know is absent there (None). Every declared
+field is copied to its column (and its key column) by `declared`; a builder adds only
+what is derived (natural keys, compared text). Values are plain (dates as ISO text)
+because they go straight to the driver (sqlite3 executemany or PostgreSQL COPY).
+
+Licenses and credit events are built and written by their owners' services
+(applications/service.py, credit/service.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from datetime import date
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import Table
-
-from carexport.applications.enums import LicenseStatus
-from carexport.applications.models import License, LicenseVehicle
-from carexport.credit.models import CreditEvent
+from carexport.applications.service import license_key
+from carexport.bulk import RecordTable, Row, Target, iso
+from carexport.bulk import natural_key as _key
+from carexport.bulk import table_target as _target
 from carexport.domain.text import normalize_identifier as ident
 from carexport.domain.text import normalize_text as text
-from carexport.feeds.bulk import Target
+from carexport.feeds import fields as declared_fields
+from carexport.feeds.fields import FeedField
 from carexport.feeds.models import (
     AnnouncementProduct,
     CccCertificate,
@@ -40,15 +45,6 @@ from carexport.feeds.models import (
     RelatedPerson,
 )
 
-Row = tuple[Any, ...]
-
-
-def _target(model: type[Any], key: str, *, part: bool = False) -> Target:
-    table: Table = model.__table__
-    columns = tuple(c.name for c in table.columns if c.name != "id")
-    return Target(table=table, columns=columns, key=key, is_part=part)
-
-
 REGISTRATIONS = _target(Registration, "vin_key")
 INSPECTIONS = _target(Inspection, "natural_key")
 EXPORT_FILINGS = _target(ExportFiling, "natural_key")
@@ -60,356 +56,198 @@ ANNOUNCEMENT_PRODUCTS = _target(AnnouncementProduct, "natural_key")
 CCC_CERTIFICATES = _target(CccCertificate, "natural_key")
 ENTERPRISES = _target(Enterprise, "uscc_key")
 RELATED_PERSONS = _target(RelatedPerson, "enterprise_key", part=True)
-CREDIT_EVENTS = _target(CreditEvent, "natural_key")
 MODIFIER_CAPACITY = _target(ModifierCapacity, "enterprise_key")
-LICENSES = _target(License, "license_key")
-LICENSE_VEHICLES = _target(LicenseVehicle, "license_key", part=True)
 CUSTOMS = _target(CustomsDeclaration, "declaration_key")
 CUSTOMS_VINS = _target(CustomsDeclarationVin, "declaration_key", part=True)
 DEREGISTRATIONS = _target(Deregistration, "vin_key")
 
-
-def iso(day: date | None) -> str | None:
-    return day if day is None else day.isoformat()
+Getter = Callable[[Any], Any]
 
 
-def _key(*parts: object) -> str:
-    # "|" cannot be confused with content because every part is escaped.
-    return "|".join(
-        "" if p is None else str(p).replace("\\", "\\\\").replace("|", "\\|") for p in parts
-    )
+def _field_getter(field: FeedField) -> Getter:
+    name, store = field.name, field.type.store
+
+    def get(r: Any) -> Any:
+        return store(getattr(r, name, None))
+
+    return get
 
 
-def _tuple(target: Target, values: dict[str, Any]) -> Row:
-    return tuple(values[c] for c in target.columns)
+def _key_getter(field: FeedField) -> Getter:
+    name = field.name
+
+    def get(r: Any) -> Any:
+        return ident(getattr(r, name, None))
+
+    return get
 
 
-# Registrations are the million-row feed: the tuple is written out in column order
-# rather than through a dict (checked against the table once, below).
-_REGISTRATION_ORDER = [
-    "vin_key",
-    "vin",
-    "brand",
-    "model",
-    "registration_date",
-    "transfer_for_export_date",
-    "export_transfer_count",
-    "status",
-    "owner_uscc",
-    "owner_key",
-    "mortgaged",
-    "customs_supervised",
-    "scrap_due_date",
-]
-assert REGISTRATIONS.columns == tuple(_REGISTRATION_ORDER), REGISTRATIONS.columns
+def declared(
+    target: Target, fields: Sequence[FeedField], derived: Mapping[str, Getter] | None = None
+) -> Callable[[Any], Row]:
+    """The builder of `target`'s row: each declared field to its column and key column,
+    each `derived` column from its getter. Every column must be covered (checked once,
+    here, at import), so a declared field the table lacks, or a column nobody fills,
+    fails at start-up rather than at the first import."""
+    getters: dict[str, Getter] = {}
+    for field in fields:
+        if field.type.is_list:
+            continue
+        getters[field.name] = _field_getter(field)
+        if field.key is not None:
+            getters[field.key] = _key_getter(field)
+    getters.update(derived or {})
+    assert set(getters) == set(target.columns), (target.name, set(getters) ^ set(target.columns))
+    ordered = [getters[c] for c in target.columns]
+
+    def build(r: Any) -> Row:
+        return tuple([get(r) for get in ordered])
+
+    return build
 
 
-def registration(r: Any) -> Row:
-    return (
-        ident(r.vin),
-        r.vin,
-        r.brand,
-        r.model,
-        iso(r.registration_date),
-        iso(r.transfer_for_export_date),
-        r.export_transfer_count,
-        r.status,
-        r.owner_uscc,
-        ident(r.owner_uscc),
-        r.mortgaged,
-        r.customs_supervised,
-        iso(r.scrap_due_date),
-    )
+registration = declared(REGISTRATIONS, declared_fields.REGISTRATIONS)
 
 
-def registration_from_feed(r: Any) -> Row:
-    """As `registration`, for a validated feed row: its VIN and owner are normalised."""
-    return (
-        r.vin,
-        r.vin,
-        r.brand,
-        r.model,
-        iso(r.registration_date),
-        iso(r.transfer_for_export_date),
-        r.export_transfer_count,
-        r.status,
-        r.owner_uscc,
-        r.owner_uscc,
-        r.mortgaged,
-        r.customs_supervised,
-        iso(r.scrap_due_date),
-    )
+def _derived(**getters: Getter) -> dict[str, Getter]:
+    return getters
 
 
-def inspection(r: Any) -> Row:
-    vin_key = ident(r.vin)
-    result = str(r.result.value if hasattr(r.result, "value") else r.result)
-    return _tuple(
-        INSPECTIONS,
-        {
-            # A report is one VIN's result on one day under one number; the result is in
-            # the key because two same-day reports, one failing, must both be kept.
-            "natural_key": _key(vin_key, iso(r.inspected_on), ident(r.report_no), result),
-            "vin_key": vin_key,
-            "vin": r.vin,
-            "report_no": r.report_no,
-            "body": r.body,
-            "standard": r.standard,
-            "inspected_on": iso(r.inspected_on),
-            "result": result,
-        },
-    )
+def _inspection_result(r: Any) -> str:
+    return str(r.result.value if isinstance(r.result, Enum) else r.result)
 
 
-def export_filing(r: Any) -> Row:
-    key = ident(r.enterprise_uscc)
-    return _tuple(
-        EXPORT_FILINGS,
-        {
-            "natural_key": _key(key, iso(r.valid_from), iso(r.valid_to)),
-            "enterprise_key": key,
-            "enterprise_uscc": r.enterprise_uscc,
-            "province": r.province,
-            "valid_from": iso(r.valid_from),
-            "valid_to": iso(r.valid_to),
-        },
-    )
+def _inspection_key(r: Any) -> str:
+    # A report is one VIN's result on one day under one number; the result is in the
+    # key because two same-day reports, one failing, must both be kept.
+    return _key(ident(r.vin), iso(r.inspected_on), ident(r.report_no), _inspection_result(r))
+
+
+inspection = declared(
+    INSPECTIONS,
+    declared_fields.INSPECTIONS,
+    _derived(natural_key=_inspection_key, result=_inspection_result),
+)
+
+export_filing = declared(
+    EXPORT_FILINGS,
+    declared_fields.FILINGS,
+    _derived(
+        natural_key=lambda r: _key(ident(r.enterprise_uscc), iso(r.valid_from), iso(r.valid_to))
+    ),
+)
+
+_manufacturer = declared(MANUFACTURERS, declared_fields.MANUFACTURERS)
 
 
 def manufacturer(r: Any) -> tuple[Row, list[Row]]:
     key = ident(r.uscc)
-    kind = r.kind.value if hasattr(r.kind, "value") else r.kind
-    row = _tuple(
-        MANUFACTURERS,
-        {
-            "uscc_key": key,
-            "uscc": r.uscc,
-            "name": r.name,
-            "kind": kind,
-            "in_announcement": r.in_announcement,
-            "public_key": r.public_key,
-        },
-    )
-    brands = [
-        _tuple(
-            MANUFACTURER_BRANDS,
-            {"manufacturer_key": key, "position": i, "brand": b, "brand_text": text(b)},
-        )
-        for i, b in enumerate(r.brands or [])
-    ]
-    return row, brands
+    brands = [(key, i, b, text(b)) for i, b in enumerate(r.brands or [])]
+    return _manufacturer(r), brands
 
 
-def outlet(r: Any) -> Row:
-    key = ident(r.manufacturer_uscc)
-    country = ident(r.country)
-    return _tuple(
-        OUTLETS,
-        {
-            "natural_key": _key(key, country, text(r.city), text(r.name)),
-            "manufacturer_key": key,
-            "manufacturer_uscc": r.manufacturer_uscc,
-            "name": r.name,
-            "country": country,
-            "city": r.city,
-            "address": r.address,
-            "phone": r.phone,
-        },
-    )
+assert MANUFACTURER_BRANDS.columns == ("manufacturer_key", "position", "brand", "brand_text")
+
+outlet = declared(
+    OUTLETS,
+    declared_fields.OUTLETS,
+    _derived(
+        natural_key=lambda r: _key(
+            ident(r.manufacturer_uscc), ident(r.country), text(r.city), text(r.name)
+        ),
+        country=lambda r: ident(r.country),
+    ),
+)
 
 
 def confirmation(r: Any) -> Row:
     """`r` is a domain Confirmation: the document kept is exactly the one received."""
     document = r.signed_document()
-    return _tuple(
-        CONFIRMATIONS,
-        {
-            "id_key": ident(r.id),
-            "issuer_key": ident(r.issuer_uscc),
-            "vin_key": ident(r.vin),
-            "issued_on": iso(r.issued_on),
-            "revoked": r.revoked,
-            "document": json.dumps(document, ensure_ascii=False, separators=(",", ":")),
-        },
-    )
+    values = {
+        "id_key": ident(r.id),
+        "issuer_key": ident(r.issuer_uscc),
+        "vin_key": ident(r.vin),
+        "issued_on": iso(r.issued_on),
+        "revoked": r.revoked,
+        "document": json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+    }
+    return tuple(values[c] for c in CONFIRMATIONS.columns)
 
 
-def announcement_product(r: Any) -> Row:
-    key = ident(r.enterprise_uscc)
-    return _tuple(
-        ANNOUNCEMENT_PRODUCTS,
-        {
-            "natural_key": _key(key, text(r.brand), text(r.model), iso(r.valid_from)),
-            "enterprise_key": key,
-            "enterprise_uscc": r.enterprise_uscc,
-            "brand": r.brand,
-            "model": r.model,
-            "brand_text": text(r.brand),
-            "model_text": text(r.model),
-            "product_type": r.product_type,
-            "chassis_brand": r.chassis_brand,
-            "valid_from": iso(r.valid_from),
-            "valid_to": iso(r.valid_to),
-        },
-    )
+def _compared(name: str) -> Getter:
+    return lambda r: text(getattr(r, name))
 
 
-def ccc_certificate(r: Any) -> Row:
+announcement_product = declared(
+    ANNOUNCEMENT_PRODUCTS,
+    declared_fields.ANNOUNCEMENT,
+    _derived(
+        natural_key=lambda r: _key(
+            ident(r.enterprise_uscc), text(r.brand), text(r.model), iso(r.valid_from)
+        ),
+        brand_text=_compared("brand"),
+        model_text=_compared("model"),
+    ),
+)
+
+
+def _ccc_key(r: Any) -> str:
     number = ident(r.number)
-    natural = (
-        _key("no", number)
-        if number
-        else _key("", ident(r.holder_uscc), text(r.brand), text(r.model), iso(r.valid_from))
-    )
-    return _tuple(
-        CCC_CERTIFICATES,
-        {
-            "natural_key": natural,
-            "number": r.number,
-            "holder_key": ident(r.holder_uscc),
-            "holder_uscc": r.holder_uscc,
-            "brand": r.brand,
-            "model": r.model,
-            "brand_text": text(r.brand),
-            "model_text": text(r.model),
-            "valid_from": iso(r.valid_from),
-            "valid_to": iso(r.valid_to),
-            "status": r.status,
-        },
-    )
+    if number:
+        return _key("no", number)
+    return _key("", ident(r.holder_uscc), text(r.brand), text(r.model), iso(r.valid_from))
+
+
+ccc_certificate = declared(
+    CCC_CERTIFICATES,
+    declared_fields.CCC,
+    _derived(natural_key=_ccc_key, brand_text=_compared("brand"), model_text=_compared("model")),
+)
+
+_enterprise = declared(
+    ENTERPRISES,
+    declared_fields.ENTERPRISES,
+    _derived(legal_representative_key=lambda r: ident(r.legal_representative_id) or None),
+)
 
 
 def enterprise(r: Any) -> tuple[Row, list[Row]]:
     key = ident(r.uscc)
-    row = _tuple(
-        ENTERPRISES,
-        {
-            "uscc_key": key,
-            "uscc": r.uscc,
-            "name": r.name,
-            "region": getattr(r, "region", None),
-            "legal_representative_id": r.legal_representative_id,
-            "legal_representative_key": ident(r.legal_representative_id) or None,
-        },
-    )
-    persons = [
-        _tuple(
-            RELATED_PERSONS,
-            {"enterprise_key": key, "position": i, "person_id": p, "person_key": ident(p) or None},
-        )
-        for i, p in enumerate(r.related_person_ids or [])
-    ]
-    return row, persons
+    persons = [(key, i, p, ident(p) or None) for i, p in enumerate(r.related_person_ids or [])]
+    return _enterprise(r), persons
 
 
-def credit_event(r: Any) -> Row:
-    key = ident(r.enterprise_uscc)
-    rect = r.rectification.value if hasattr(r.rectification, "value") else r.rectification
-    return _tuple(
-        CREDIT_EVENTS,
-        {
-            "natural_key": _key(key, r.item, iso(r.date), text(r.note)),
-            "enterprise_key": key,
-            "enterprise_uscc": r.enterprise_uscc,
-            "item": r.item,
-            "date": iso(r.date),
-            "note": r.note,
-            "rectification": rect,
-        },
-    )
+assert RELATED_PERSONS.columns == ("enterprise_key", "position", "person_id", "person_key")
 
+modifier_capacity = declared(MODIFIER_CAPACITY, declared_fields.CAPACITY)
 
-def modifier_capacity(r: Any) -> Row:
-    return _tuple(
-        MODIFIER_CAPACITY,
-        {
-            "enterprise_key": ident(r.enterprise_uscc),
-            "enterprise_uscc": r.enterprise_uscc,
-            "annual_capacity": r.annual_capacity,
-            "exported_last_12_months": r.exported_last_12_months,
-        },
-    )
-
-
-def license_key(license_no: str | None, vins: Iterable[str]) -> str:
-    number = ident(license_no)
-    # A FACTS open license may lack its number; its VINs then identify it.
-    return _key("no", number) if number else _key("vins", *sorted(ident(v) or "" for v in vins))
-
-
-def license_(r: Any) -> tuple[Row, list[Row]]:
-    vins = list(r.vins or [])
-    key = license_key(r.license_no, vins)
-    status = getattr(r, "status", None) or LicenseStatus.OPEN
-    row = _tuple(
-        LICENSES,
-        {
-            "license_key": key,
-            "license_no": r.license_no,
-            "agency": getattr(r, "agency", None),
-            "enterprise_uscc": getattr(r, "enterprise_uscc", None),
-            "enterprise_key": ident(getattr(r, "enterprise_uscc", None)),
-            "application_id": None,
-            "issued_on": iso(getattr(r, "issued_on", None)),
-            "valid_to": iso(getattr(r, "valid_to", None)),
-            "status": str(status.value if hasattr(status, "value") else status),
-        },
-    )
-    lines = [
-        _tuple(
-            LICENSE_VEHICLES,
-            {
-                "license_key": key,
-                "position": i,
-                "vin": v,
-                "vin_key": ident(v),
-                "brand": None,
-                "model": None,
-                "registration_date": None,
-                "transfer_for_export_date": None,
-            },
-        )
-        for i, v in enumerate(vins)
-    ]
-    return row, lines
+_customs = declared(
+    CUSTOMS,
+    declared_fields.CUSTOMS,
+    _derived(license_key=lambda r: license_key(r.license_no) if r.license_no else None),
+)
 
 
 def customs_declaration(r: Any) -> tuple[Row, list[Row]]:
     key = ident(r.declaration_no)
-    row = _tuple(
-        CUSTOMS,
-        {
-            "declaration_key": key,
-            "declaration_no": r.declaration_no,
-            "enterprise_key": ident(r.enterprise_uscc),
-            "enterprise_uscc": r.enterprise_uscc,
-            "license_key": license_key(r.license_no, []) if r.license_no else None,
-            "license_no": r.license_no,
-            "export_date": iso(r.export_date),
-            "port": r.port,
-        },
-    )
-    vins = [
-        _tuple(
-            CUSTOMS_VINS,
-            {"declaration_key": key, "position": i, "vin": v, "vin_key": ident(v)},
-        )
-        for i, v in enumerate(r.vins or [])
-    ]
-    return row, vins
+    vins = [(key, i, v, ident(v)) for i, v in enumerate(r.vins or [])]
+    return _customs(r), vins
 
 
-def deregistration(r: Any) -> Row:
-    return _tuple(
-        DEREGISTRATIONS,
-        {
-            "vin_key": ident(r.vin),
-            "vin": r.vin,
-            "deregistered_on": iso(r.deregistered_on),
-            "certificate_no": r.certificate_no,
-            "reason": r.reason,
-        },
-    )
+assert CUSTOMS_VINS.columns == ("declaration_key", "position", "vin", "vin_key")
 
+deregistration = declared(DEREGISTRATIONS, declared_fields.DEREGISTRATIONS)
 
-Builder = Callable[[Any], Any]
+# The feeds' own tables, as the importer and load_facts write them.
+REGISTRATION_TABLE = RecordTable(REGISTRATIONS, registration)
+INSPECTION_TABLE = RecordTable(INSPECTIONS, inspection)
+EXPORT_FILING_TABLE = RecordTable(EXPORT_FILINGS, export_filing)
+MANUFACTURER_TABLE = RecordTable(MANUFACTURERS, manufacturer, MANUFACTURER_BRANDS)
+OUTLET_TABLE = RecordTable(OUTLETS, outlet)
+CONFIRMATION_TABLE = RecordTable(CONFIRMATIONS, confirmation)
+ANNOUNCEMENT_TABLE = RecordTable(ANNOUNCEMENT_PRODUCTS, announcement_product)
+CCC_TABLE = RecordTable(CCC_CERTIFICATES, ccc_certificate)
+ENTERPRISE_TABLE = RecordTable(ENTERPRISES, enterprise, RELATED_PERSONS)
+CAPACITY_TABLE = RecordTable(MODIFIER_CAPACITY, modifier_capacity)
+CUSTOMS_TABLE = RecordTable(CUSTOMS, customs_declaration, CUSTOMS_VINS)
+DEREGISTRATION_TABLE = RecordTable(DEREGISTRATIONS, deregistration)

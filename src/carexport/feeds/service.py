@@ -16,17 +16,17 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 
-from carexport.applications.enums import LicenseStatus
-from carexport.applications.models import License, LicenseVehicle
-from carexport.credit.models import CreditEvent
+from carexport.applications import service as applications
+from carexport.bulk import BulkWriter, RecordTable, Row, Target
+from carexport.credit import service as credit
 from carexport.db import UnitOfWork
 from carexport.domain import facts as f
 from carexport.domain.application import Application
 from carexport.domain.text import is_blank, normalize_text
 from carexport.domain.text import normalize_identifier as ident
 from carexport.errors import CarexportError
-from carexport.feeds import records
-from carexport.feeds.bulk import BulkWriter, Target
+from carexport.feeds import fields, records
+from carexport.feeds.fields import FeedField
 from carexport.feeds.importing import ImportMode, ImportResult, RowProblem, stage_feed
 from carexport.feeds.models import (
     AnnouncementProduct,
@@ -48,44 +48,30 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class FactCollection:
-    """How one FACTS collection is stored: its table, its parts and the row builder."""
+    """How one FACTS collection is stored: the table (its owner's) it is written to."""
 
     name: str
-    target: Target
-    build: Callable[[Any], Any]
-    part: Target | None = None
+    table: RecordTable
 
 
 FACT_COLLECTIONS: tuple[FactCollection, ...] = (
-    FactCollection("registrations", records.REGISTRATIONS, records.registration),
-    FactCollection("inspections", records.INSPECTIONS, records.inspection),
-    FactCollection("export_filings", records.EXPORT_FILINGS, records.export_filing),
-    FactCollection(
-        "manufacturers",
-        records.MANUFACTURERS,
-        records.manufacturer,
-        records.MANUFACTURER_BRANDS,
-    ),
-    FactCollection("confirmations", records.CONFIRMATIONS, records.confirmation),
-    FactCollection(
-        "announcement_products", records.ANNOUNCEMENT_PRODUCTS, records.announcement_product
-    ),
-    FactCollection("ccc_certificates", records.CCC_CERTIFICATES, records.ccc_certificate),
-    FactCollection("enterprises", records.ENTERPRISES, records.enterprise, records.RELATED_PERSONS),
-    FactCollection("credit_events", records.CREDIT_EVENTS, records.credit_event),
-    FactCollection("modifier_capacity", records.MODIFIER_CAPACITY, records.modifier_capacity),
-    FactCollection("open_licenses", records.LICENSES, records.license_, records.LICENSE_VEHICLES),
+    FactCollection("registrations", records.REGISTRATION_TABLE),
+    FactCollection("inspections", records.INSPECTION_TABLE),
+    FactCollection("export_filings", records.EXPORT_FILING_TABLE),
+    FactCollection("manufacturers", records.MANUFACTURER_TABLE),
+    FactCollection("confirmations", records.CONFIRMATION_TABLE),
+    FactCollection("announcement_products", records.ANNOUNCEMENT_TABLE),
+    FactCollection("ccc_certificates", records.CCC_TABLE),
+    FactCollection("enterprises", records.ENTERPRISE_TABLE),
+    FactCollection("credit_events", credit.CREDIT_EVENT_TABLE),
+    FactCollection("modifier_capacity", records.CAPACITY_TABLE),
+    FactCollection("open_licenses", applications.LICENSE_TABLE),
 )
 
 
 def fact_targets() -> list[Target]:
     """Every target of FACTS, each part right after its parent (BulkWriter's order)."""
-    out: list[Target] = []
-    for collection in FACT_COLLECTIONS:
-        out.append(collection.target)
-        if collection.part is not None:
-            out.append(collection.part)
-    return out
+    return [target for c in FACT_COLLECTIONS for target in c.table.targets()]
 
 
 def load_facts(*, uow: UnitOfWork, facts: f.Facts) -> dict[str, int]:
@@ -97,20 +83,20 @@ def load_facts(*, uow: UnitOfWork, facts: f.Facts) -> dict[str, int]:
     writer = BulkWriter(uow.session.connection(), fact_targets())
     counts: dict[str, int] = {}
     for collection in FACT_COLLECTIONS:
-        rows: list[records.Row] = []
-        parts: list[records.Row] = []
+        table = collection.table
+        rows: list[Row] = []
+        parts: list[Row] = []
         seen: set[Any] = set()
-        key_index = collection.target.key_index
+        key_index = table.target.key_index
         for item in getattr(facts, collection.name):
-            built = collection.build(item)
-            row, part_rows = built if collection.part is not None else (built, [])
+            row, part_rows = table.rows(item)
             key = row[key_index]
             if key in seen:
                 continue
             seen.add(key)
             rows.append(row)
             parts.extend(part_rows)
-        writer.write(collection.target, rows, {collection.part: parts} if collection.part else None)
+        table.write(writer, rows, parts)
         counts[collection.name] = len(rows)
     writer.finish()
     uow.commit()
@@ -186,26 +172,15 @@ def _rows_in(uow: UnitOfWork, model: Any, column: Any, values: Iterable[Any]) ->
     return [found[k] for k in sorted(found)]
 
 
-def _registration(r: Registration) -> f.Registration:
-    return f.Registration.model_validate(
-        {
-            "vin": r.vin,
-            "brand": r.brand,
-            "model": r.model,
-            "registration_date": r.registration_date,
-            "transfer_for_export_date": r.transfer_for_export_date,
-            "export_transfer_count": r.export_transfer_count,
-            "status": r.status,
-            "owner_uscc": r.owner_uscc,
-            "mortgaged": r.mortgaged,
-            "customs_supervised": r.customs_supervised,
-            "scrap_due_date": r.scrap_due_date,
-        }
-    )
+def _declared(row: Any, declared: Sequence[FeedField]) -> dict[str, Any]:
+    """A stored record's declared fields (lists live in parts), by name. FACTS rows
+    ignore the fields they do not know (a registration's fuel type, say)."""
+    return {field.name: getattr(row, field.name) for field in declared if not field.type.is_list}
 
 
-def _columns(row: Any, names: Sequence[str]) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in names}
+def holds_registrations(*, uow: UnitOfWork) -> bool:
+    """Whether any registration is stored."""
+    return uow.session.execute(select(Registration.id).limit(1)).first() is not None
 
 
 def facts_for_application(*, uow: UnitOfWork, application: Application) -> f.Facts:
@@ -286,85 +261,47 @@ def facts_for_application(*, uow: UnitOfWork, application: Application) -> f.Fac
             )
         enterprise_rows = _rows_in(uow, Enterprise, Enterprise.uscc_key, related_keys | {applicant})
     related_persons = _related_persons(uow, [e.uscc_key for e in enterprise_rows])
-    events = _rows_in(
-        uow,
-        CreditEvent,
-        CreditEvent.enterprise_key,
-        [e.uscc_key for e in enterprise_rows] + [applicant],
+    events = credit.credit_events(
+        uow=uow, enterprise_keys=[e.uscc_key for e in enterprise_rows] + [applicant]
     )
-
-    licenses = _open_licenses(uow, vin_keys)
+    licenses = applications.open_licenses(uow=uow, vin_keys=vin_keys)
 
     return f.Facts(
-        registrations=[_registration(r) for r in registrations],
+        registrations=[
+            f.Registration.model_validate(_declared(r, fields.REGISTRATIONS)) for r in registrations
+        ],
         inspections=[
-            f.Inspection.model_validate(
-                _columns(r, ("vin", "report_no", "body", "standard", "inspected_on", "result"))
-            )
-            for r in inspections
+            f.Inspection.model_validate(_declared(r, fields.INSPECTIONS)) for r in inspections
         ],
         export_filings=[
-            f.ExportFiling.model_validate(
-                _columns(r, ("enterprise_uscc", "province", "valid_from", "valid_to"))
-            )
-            for r in filings
+            f.ExportFiling.model_validate(_declared(r, fields.FILINGS)) for r in filings
         ],
         manufacturers=[
             f.Manufacturer.model_validate(
-                {
-                    **_columns(m, ("uscc", "name", "kind", "in_announcement", "public_key")),
-                    "brands": brands.get(m.uscc_key, []),
-                }
+                {**_declared(m, fields.MANUFACTURERS), "brands": brands.get(m.uscc_key, [])}
             )
             for m in manufacturers
         ],
         confirmations=[f.Confirmation.model_validate(c.document) for c in confirmations],
         announcement_products=[
-            f.AnnouncementProduct.model_validate(
-                _columns(
-                    p,
-                    (
-                        "enterprise_uscc",
-                        "brand",
-                        "model",
-                        "product_type",
-                        "chassis_brand",
-                        "valid_from",
-                        "valid_to",
-                    ),
-                )
-            )
+            f.AnnouncementProduct.model_validate(_declared(p, fields.ANNOUNCEMENT))
             for p in products
         ],
         ccc_certificates=[
-            f.CccCertificate.model_validate(
-                _columns(
-                    c,
-                    ("number", "holder_uscc", "brand", "model", "valid_from", "valid_to", "status"),
-                )
-            )
-            for c in certificates
+            f.CccCertificate.model_validate(_declared(c, fields.CCC)) for c in certificates
         ],
         enterprises=[
             f.Enterprise.model_validate(
                 {
-                    **_columns(e, ("uscc", "name", "legal_representative_id")),
+                    **_declared(e, fields.ENTERPRISES),
                     "related_person_ids": related_persons.get(e.uscc_key, []),
                 }
             )
             for e in enterprise_rows
         ],
-        credit_events=[
-            f.CreditEvent.model_validate(
-                _columns(e, ("enterprise_uscc", "item", "date", "note", "rectification"))
-            )
-            for e in events
-        ],
+        credit_events=events,
         modifier_capacity=[
-            f.ModifierCapacity.model_validate(
-                _columns(c, ("enterprise_uscc", "annual_capacity", "exported_last_12_months"))
-            )
-            for c in capacity
+            f.ModifierCapacity.model_validate(_declared(c, fields.CAPACITY)) for c in capacity
         ],
         open_licenses=licenses,
     )
@@ -393,33 +330,3 @@ def _persons_of(uow: UnitOfWork, enterprises: Sequence[Enterprise]) -> set[str]:
     for ids in _related_persons(uow, [e.uscc_key for e in enterprises]).values():
         persons.update(ident(i) or "" for i in ids if not is_blank(i))
     return persons
-
-
-def _open_licenses(uow: UnitOfWork, vin_keys: set[str | None]) -> list[f.OpenLicense]:
-    keys: set[str] = set()
-    for chunk in _chunks(v for v in vin_keys if v is not None):
-        keys.update(
-            uow.session.scalars(
-                select(LicenseVehicle.license_key).where(LicenseVehicle.vin_key.in_(chunk))
-            )
-        )
-    licenses = [
-        lic
-        for lic in _rows_in(uow, License, License.license_key, keys)
-        if lic.status == LicenseStatus.OPEN
-    ]
-    vins: dict[str, list[str]] = {}
-    for chunk in _chunks(lic.license_key for lic in licenses):
-        query = (
-            select(LicenseVehicle)
-            .where(LicenseVehicle.license_key.in_(chunk))
-            .order_by(LicenseVehicle.license_key, LicenseVehicle.position)
-        )
-        for line in uow.session.scalars(query):
-            vins.setdefault(line.license_key, []).append(line.vin)
-    return [
-        f.OpenLicense.model_validate(
-            {"license_no": lic.license_no, "vins": vins.get(lic.license_key, [])}
-        )
-        for lic in licenses
-    ]
