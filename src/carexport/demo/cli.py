@@ -5,6 +5,7 @@ Exit codes: 0 done (also when `--if-empty` skipped the load), 2 the store is not
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from rich.table import Table
 
 from carexport.db import UnitOfWork, default_engine
 from carexport.demo import service
-from carexport.demo.files import write_applications, write_facts
+from carexport.demo.files import write_applications, write_facts, write_feeds
 from carexport.demo.problems import SPECS
 from carexport.demo.world import DemoWorld, generate_world
 from carexport.errors import CarexportError
@@ -107,7 +108,13 @@ def _progress() -> Progress:
 def _write(world: DemoWorld, out: Path) -> None:
     facts_path = write_facts(world, out)
     _write_applications(world, out / "applications")
+    feeds = write_feeds(world, out / "feeds")
     err.print(f"已写出 / written: {facts_path}, {out / 'applications'}", markup=False)
+    err.print(
+        "数据源文件 / feed files (carexport import KIND FILE): "
+        + ", ".join(str(path) for path in feeds.values()),
+        markup=False,
+    )
 
 
 def _write_applications(world: DemoWorld, directory: Path) -> None:
@@ -126,6 +133,17 @@ def _load(world: DemoWorld) -> None:
         "已载入 / loaded: " + ", ".join(f"{name} {count}" for name, count in counts.items()),
         markup=False,
     )
+    # The later feeds go in by the path `carexport import` takes, from JSON Lines files.
+    with (
+        tempfile.TemporaryDirectory(prefix="carexport-demo-") as scratch,
+        err.status("载入网点、许可证、报关与注销 / loading outlets, licenses, customs …"),
+        UnitOfWork(default_engine()) as uow,
+    ):
+        loaded = service.load_feed_files(uow=uow, files=write_feeds(world, Path(scratch)))
+    err.print(
+        "已载入 / loaded: " + ", ".join(f"{name} {count}" for name, count in loaded.items()),
+        markup=False,
+    )
     _write_applications(world, STORE_APPLICATIONS_DIR)
     err.print(
         f"申请另存为文件 / applications written to {STORE_APPLICATIONS_DIR} "
@@ -140,6 +158,14 @@ def _show(world: DemoWorld) -> None:
         f"种子 / seed {world.seed}: {len(facts.registrations)} registrations, "
         f"{len(world.applications)} applications, {len(facts.enterprises)} enterprises, "
         f"{len(facts.confirmations)} sealed confirmations",
+        markup=False,
+    )
+    feeds = world.feeds
+    err.print(
+        f"许可证之后 / after the license: {len(feeds['outlets'])} outlets, "
+        f"{len(feeds['licenses'])} licenses, {len(feeds['customs'])} customs declarations, "
+        f"{len(feeds['deregistrations'])} deregistrations; "
+        + ", ".join(f"{name} {count}" for name, count in sorted(world.outcomes.items())),
         markup=False,
     )
     table = Table(title="注入的问题 / injected problems (synthetic rates)")

@@ -1,4 +1,6 @@
-"""The world as files: FACTS.json and one APPLICATION.json per application."""
+"""The world as files: FACTS.json, one APPLICATION.json per application, and one JSON
+Lines file per feed that follows the license (outlets, licenses, customs,
+deregistrations), in the form `carexport import KIND FILE` reads."""
 
 from __future__ import annotations
 
@@ -33,3 +35,21 @@ def write_applications(
         )
         advance()
     return directory
+
+
+# The order they are imported in: a customs declaration cites a license, a
+# deregistration follows a declaration (the store does not insist, docs/feeds.md).
+FEED_ORDER = ("outlets", "licenses", "customs", "deregistrations")
+
+
+def write_feeds(world: DemoWorld, directory: Path) -> dict[str, Path]:
+    """`directory/<feed>.jsonl` for each feed of `world.feeds`, in FEED_ORDER."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for kind in FEED_ORDER:
+        path = directory / f"{kind}.jsonl"
+        with path.open("w", encoding="utf-8") as handle:
+            for row in world.feeds.get(kind, []):
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        paths[kind] = path
+    return paths

@@ -402,3 +402,67 @@ TRADE_SUFFIXES = (
     "供应链管理有限公司",
 )
 INSPECTION_WORDS = ("华测", "正信", "中检", "诚信", "安达", "通标", "国正", "信达")
+
+
+# --- after-sales outlet networks (售后服务网点) ---------------------------------------
+
+# What an outlet offers. 648号 asks a near-new export to carry the manufacturer's
+# commitment to after-sales service in the destination (repair data, parts, warranty:
+# 附件1 item 2 names the first two). The mix below is SYNTHETIC.
+SERVICES_FULL = ("repair", "parts", "warranty")
+SERVICES_NO_WARRANTY = ("repair", "parts")
+SERVICES_PARTS = ("parts",)
+# Share of the outlets a confirmation names that offer all three services; the rest do
+# repair and parts only. SYNTHETIC.
+NAMED_OUTLET_FULL_SHARE = 0.85
+# Beyond the one or two service centres a confirmation names, a network has up to this
+# many further outlets per destination (repair stations, parts depots), in the other
+# cities of the destination. SYNTHETIC.
+MAX_EXTRA_OUTLETS = 2
+
+
+# --- after the license: customs declarations and deregistrations --------------------
+
+# Days from submission to the license (the agency's review). SYNTHETIC.
+REVIEW_DAYS = (1, 7)
+# Of the licenses issued: declared at customs within validity (on time), declared after
+# the license expired (late: REC.LICENSE_EXPIRED), never declared (missing: returned or
+# lapsed unused). No public figure exists; the shares are SYNTHETIC.
+CUSTOMS_ON_TIME_SHARE = 0.85
+CUSTOMS_LATE_SHARE = 0.05  # the rest (0.10) never reach customs
+# Days from issue to the export clearance for an on-time declaration (capped at the
+# license's last day), and days past expiry for a late one. SYNTHETIC.
+CUSTOMS_DAYS = (3, 75)
+CUSTOMS_LATE_DAYS = (1, 45)
+# Of the exported batches: deregistered within rec.deregister_months = 2 months of
+# clearance (on time), later (late: REC.OVERDUE_DEREGISTRATION), or not at all
+# (missing). SYNTHETIC; the 2-month limit is 公告2024年第6号's, the checker reads it from
+# its parameter table.
+DEREGISTER_ON_TIME_SHARE = 0.80
+DEREGISTER_LATE_SHARE = 0.12  # the rest (0.08) are never deregistered
+DEREGISTER_DAYS = (5, 55)
+DEREGISTER_LATE_DAYS = (1, 90)
+
+# The port of exit by province (overland for Xinjiang and Inner Mongolia, by rail from
+# Chongqing and Sichuan). Port names are real; which a province uses is SYNTHETIC.
+PORTS = {
+    "TJ": ("天津新港",),
+    "GD": ("深圳蛇口", "广州南沙"),
+    "ZJ": ("宁波北仑", "义乌铁路口岸"),
+    "SD": ("青岛前湾",),
+    "SC": ("成都铁路口岸",),
+    "XJ": ("霍尔果斯", "阿拉山口"),
+    "CQ": ("重庆铁路口岸",),
+    "SH": ("上海外高桥",),
+    "JS": ("太仓港",),
+    "HI": ("海口港",),
+    "FJ": ("厦门海天",),
+    "HA": ("郑州铁路口岸",),
+    "HB": ("武汉阳逻",),
+    "AH": ("芜湖港",),
+    "LN": ("大连大窑湾",),
+    "GX": ("钦州港",),
+    "YN": ("磨憨",),
+    "HL": ("绥芬河",),
+    "NM": ("二连浩特",),
+}

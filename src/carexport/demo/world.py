@@ -9,6 +9,11 @@ The world is built in three passes, so that every injected problem is attributab
 1. a clean skeleton (parties, exporters, batches of vehicles with consistent dates);
 2. problems assigned by quota, at most one per unit (vehicle, application, enterprise);
 3. the facts and applications materialised from both, confirmations sealed last.
+Then what follows the license, for reconciliation: the manufacturers' outlet networks,
+the licenses of the applications that pass, their customs declarations and the
+deregistrations of the exported vehicles (`DemoWorld.feeds`, rows of the feeds of the
+same names). These draw from a second generator seeded from the same seed, so adding
+them left every earlier draw, and so every world already generated, as it was.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import copy
 import itertools
 import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -26,7 +31,15 @@ from carexport.demo.problems import SPECS, Problem, Unit
 from carexport.demo.tables import (
     BATCH_SIZE_EXPONENT,
     CENTRAL_ASIA,
+    CUSTOMS_DAYS,
+    CUSTOMS_LATE_DAYS,
+    CUSTOMS_LATE_SHARE,
+    CUSTOMS_ON_TIME_SHARE,
     DEMO_TODAY,
+    DEREGISTER_DAYS,
+    DEREGISTER_LATE_DAYS,
+    DEREGISTER_LATE_SHARE,
+    DEREGISTER_ON_TIME_SHARE,
     DESTINATIONS,
     FIRST_SUBMISSION,
     HS_CODES,
@@ -35,11 +48,18 @@ from carexport.demo.tables import (
     LAW_2026,
     MAKERS,
     MAX_BATCH,
+    MAX_EXTRA_OUTLETS,
     MODIFIED_APPLICATION_SHARE,
     MODIFIERS,
+    NAMED_OUTLET_FULL_SHARE,
     NEAR_NEW_SHARE_BEFORE_2026,
     NEAR_NEW_SHARE_FROM_2026,
+    PORTS,
     PROVINCES,
+    REVIEW_DAYS,
+    SERVICES_FULL,
+    SERVICES_NO_WARRANTY,
+    SERVICES_PARTS,
     TRADE_SUFFIXES,
     TRADE_WORDS,
     XINJIANG_CENTRAL_ASIA_FACTOR,
@@ -49,7 +69,7 @@ from carexport.demo.tables import (
     Province,
 )
 from carexport.domain.application import Application, VehicleLine
-from carexport.domain.dates import add_years
+from carexport.domain.dates import add_months, add_years
 from carexport.domain.facts import (
     AnnouncementProduct,
     CccCertificate,
@@ -110,6 +130,11 @@ class DemoWorld:
     facts: Facts
     applications: list[Application]
     injections: tuple[Injection, ...]
+    # Rows of the feeds `outlets`, `licenses`, `customs` and `deregistrations`, by feed,
+    # with the feeds' field names (docs/feeds.md); `carexport import` reads them.
+    feeds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # How each license and exported batch fared: customs_on_time, customs_late, …
+    outcomes: dict[str, int] = field(default_factory=dict)
 
     @property
     def tally(self) -> dict[Problem, int]:
@@ -157,7 +182,7 @@ class _Party:
     public_hex: str
     wmi: str
     plant: str
-    outlets: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    outlets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sales: _Party | None = None
     models: tuple[CarModel, ...] = ()
 
@@ -222,6 +247,8 @@ class _Builder:
         self.persons = itertools.count(1)
         self.vds: dict[str, str] = {}
         self.injections: list[Injection] = []
+        # The draws after the license come from here, not from `rng`: see the module doc.
+        self.later = random.Random(f"carexport-demo-after-license:{seed}")
 
     # --- small draws -------------------------------------------------------------
 
@@ -270,8 +297,8 @@ class _Builder:
         self._assign_problems()
         return self._materialise()
 
-    def _outlets(self, name: str) -> dict[str, list[dict[str, str]]]:
-        network: dict[str, list[dict[str, str]]] = {}
+    def _outlets(self, name: str) -> dict[str, list[dict[str, Any]]]:
+        network: dict[str, list[dict[str, Any]]] = {}
         for dest in DESTINATIONS:
             cities = self.rng.sample(dest.cities, k=min(len(dest.cities), self.rng.randint(1, 2)))
             network[dest.code] = [
@@ -284,6 +311,9 @@ class _Builder:
                 }
                 for city in cities
             ]
+            for outlet in network[dest.code]:
+                full = self.later.random() < NAMED_OUTLET_FULL_SHARE
+                outlet["services"] = list(SERVICES_FULL if full else SERVICES_NO_WARRANTY)
         return network
 
     def _parties(self) -> None:
@@ -747,13 +777,47 @@ class _Builder:
             modifier_capacity=self._capacity(),
             open_licenses=self.open_licenses,
         )
+        after = _AfterLicense(self, applications)
         return DemoWorld(
             seed=self.seed,
             today=self.today,
             facts=facts,
             applications=applications,
             injections=tuple(self.injections),
+            feeds={"outlets": self._outlet_rows(), **after.feeds()},
+            outcomes=dict(after.outcomes),
         )
+
+    def _outlet_rows(self) -> list[dict[str, Any]]:
+        """Every maker's network: the centres its confirmations name, and more outlets
+        (repair stations, parts depots) in the destination's other cities."""
+        rows: list[dict[str, Any]] = []
+        for maker in self.makers:
+            brand = maker.brands[0]
+            for dest in DESTINATIONS:
+                named = maker.outlets[dest.code]
+                rows.extend({"manufacturer_uscc": maker.uscc, **o} for o in named)
+                taken = {o["city"] for o in named}
+                free = [c for c in dest.cities if c not in taken]
+                count = min(len(free), self.later.randint(0, MAX_EXTRA_OUTLETS))
+                for city in self.later.sample(free, count):
+                    parts_only = self.later.random() < 0.5
+                    kind = "配件中心" if parts_only else "维修站"
+                    rows.append(
+                        {
+                            "manufacturer_uscc": maker.uscc,
+                            "name": f"{brand} {city} {kind}",
+                            "country": dest.code,
+                            "city": city,
+                            "address": f"{city}, {self.later.randint(1, 240)} "
+                            f"{self.later.choice(_STREETS)}",
+                            "phone": f"{dest.phone_prefix} {self.later.randrange(10**8, 10**9)}",
+                            "services": list(
+                                SERVICES_PARTS if parts_only else SERVICES_NO_WARRANTY
+                            ),
+                        }
+                    )
+        return rows
 
     def _inject(self, problem: Problem, batch: _Batch, vin: str | None) -> None:
         self.injections.append(Injection(problem, batch.application_id, vin, batch.exporter.uscc))
@@ -1154,3 +1218,143 @@ def _stable_hash(text: str) -> int:
 
 
 _STREETS = ("Central Avenue", "Industrial Road", "Auto Park", "Ring Road", "Trade Street")
+
+
+# --- after the license --------------------------------------------------------------
+
+# Problems a checker would not let through to a license (fail or review), and the
+# credit states that make a 2026 application a review.
+_REVIEW_CREDIT = (Problem.CREDIT_REPEATED, Problem.CREDIT_SERIOUS, Problem.CREDIT_RELATED_PARTY)
+
+
+class _AfterLicense:
+    """Licenses for the applications that pass, then customs and deregistration.
+
+    Which applications pass is known from the injections: a batch with no problem on
+    itself, its vehicles or (from 2026, when credit rules apply) its exporter passes
+    (tests/unit/demo checks this against the checker). Each license is used at customs
+    on time, late or never, and each exported batch deregistered on time, late or never,
+    by the shares in tables.py; what would happen after `today` has not happened yet.
+    """
+
+    def __init__(self, builder: _Builder, applications: list[Application]) -> None:
+        self.b = builder
+        self.rng = builder.later
+        self.today = builder.today
+        self.applications = {a.application_id: a for a in applications}
+        self.licenses: list[dict[str, Any]] = []
+        self.customs: list[dict[str, Any]] = []
+        self.deregistrations: list[dict[str, Any]] = []
+        self.outcomes: Counter[str] = Counter()
+
+    def _passes(self, batch: _Batch) -> bool:
+        if batch.problem is not None or not batch.cars or batch.exporter.filed != "yes":
+            return False
+        if any(car.problem is not None for car in batch.cars):
+            return False
+        return not (batch.submitted >= LAW_2026 and batch.exporter.credit in _REVIEW_CREDIT)
+
+    def _days(self, bounds: tuple[int, int]) -> timedelta:
+        return timedelta(days=self.rng.randint(*bounds))
+
+    def feeds(self) -> dict[str, list[dict[str, Any]]]:
+        sequences: Counter[tuple[str, int]] = Counter()
+        declarations: Counter[tuple[str, int]] = Counter()
+        certificates = itertools.count(1)
+        # Batches are in submission order, so license numbers follow issue order.
+        for batch in self.b.batches:
+            if not self._passes(batch):
+                continue
+            issued = batch.submitted + self._days(REVIEW_DAYS)
+            if issued > self.today:
+                continue  # still under review
+            region = batch.exporter.province.districts[0][0][:2]
+            sequences[(region, issued.year)] += 1
+            # WORKFLOW.md: {region}-{year}-{sequence}, 6 digits per region and year.
+            license_no = f"{region}-{issued.year}-{sequences[(region, issued.year)]:06d}"
+            valid_to = min(add_months(issued, 6) - timedelta(days=1), date(issued.year, 12, 31))
+            vins = [line.vin for line in self.applications[batch.application_id].vehicles]
+
+            draw = self.rng.random()
+            cleared: date | None = None
+            if draw < CUSTOMS_ON_TIME_SHARE:
+                outcome = "customs_on_time"
+                cleared = min(issued + self._days(CUSTOMS_DAYS), valid_to)
+            elif draw < CUSTOMS_ON_TIME_SHARE + CUSTOMS_LATE_SHARE:
+                outcome = "customs_late"
+                cleared = valid_to + self._days(CUSTOMS_LATE_DAYS)
+            else:
+                outcome = "customs_missing"
+            if cleared is not None and cleared > self.today:
+                outcome, cleared = "customs_not_yet", None
+
+            if cleared is not None:
+                status = "used"
+            elif valid_to < self.today:
+                status = "expired"
+            else:
+                status = "open"
+            self.outcomes[outcome] += 1
+            self.licenses.append(
+                {
+                    "license_no": license_no,
+                    "agency": batch.exporter.province.agency,
+                    "enterprise_uscc": batch.exporter.uscc,
+                    "issued_on": issued.isoformat(),
+                    "valid_to": valid_to.isoformat(),
+                    "status": status,
+                    "vins": vins,
+                }
+            )
+            if cleared is None:
+                continue
+            province = batch.exporter.province.code
+            declarations[(province, cleared.year)] += 1
+            self.customs.append(
+                {
+                    # SYNTHETIC numbering: province, year, 0 for export, a sequence.
+                    "declaration_no": f"{province}{cleared.year}0"
+                    f"{declarations[(province, cleared.year)]:09d}",
+                    "enterprise_uscc": batch.exporter.uscc,
+                    "license_no": license_no,
+                    "vins": vins,
+                    "export_date": cleared.isoformat(),
+                    "port": self.rng.choice(PORTS[province]),
+                }
+            )
+            self._deregister(cleared, vins, certificates)
+        return {
+            "licenses": self.licenses,
+            "customs": self.customs,
+            "deregistrations": self.deregistrations,
+        }
+
+    def _deregister(self, cleared: date, vins: list[str], numbers: Iterator[int]) -> None:
+        draw = self.rng.random()
+        deadline = add_months(cleared, 2)  # rec.deregister_months, for shaping only
+        if draw < DEREGISTER_ON_TIME_SHARE:
+            outcome, first = "deregistered_on_time", cleared + self._days(DEREGISTER_DAYS)
+            first = min(first, deadline)
+        elif draw < DEREGISTER_ON_TIME_SHARE + DEREGISTER_LATE_SHARE:
+            outcome, first = "deregistered_late", deadline + self._days(DEREGISTER_LATE_DAYS)
+        else:
+            self.outcomes["deregistration_missing"] += 1
+            return
+        if first > self.today:
+            self.outcomes["deregistration_not_yet"] += 1
+            return
+        self.outcomes[outcome] += 1
+        for vin in vins:
+            # The exporter files the batch together; the office may take a day or two.
+            day = first + timedelta(days=self.rng.randint(0, 2))
+            if outcome == "deregistered_on_time":
+                day = min(day, deadline)
+            day = min(day, self.today)
+            self.deregistrations.append(
+                {
+                    "vin": vin,
+                    "deregistered_on": day.isoformat(),
+                    "certificate_no": f"ZX{day:%Y}{next(numbers):08d}",
+                    "reason": "出口",
+                }
+            )
