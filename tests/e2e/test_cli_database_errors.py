@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -193,3 +195,51 @@ def test_says_when_the_sqlite_directory_cannot_be_made(tmp_path: Path) -> None:
     blocker.write_text("not a directory", encoding="utf-8")
     run = carexport("db", "upgrade", url=f"sqlite:///{blocker}/store.sqlite3", cwd=tmp_path)
     assert_one_clear_line(run, "cannot create the directory", "a-file")
+
+
+PG_URL = os.environ.get(
+    "CAREXPORT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="module")
+def read_only_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated PostgreSQL database of its own, reached through read-only sessions
+    (shared by the cases: nothing can write to it)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = make_url(PG_URL).set(drivername="postgresql+psycopg")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach the server
+        admin.dispose()
+        message = f"PostgreSQL unreachable ({type(exc).__name__}): this case did NOT run"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    name = f"carexport_ro_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        done = carexport("db", "upgrade", url=url, cwd=tmp_path_factory.mktemp("pg"))
+        assert done.returncode == 0, done.stderr
+        yield url + "?options=-c%20default_transaction_read_only%3Don"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", ["import", "facts import", "demo generate"])
+def test_says_the_postgresql_store_is_read_only(
+    command: str, tmp_path: Path, registrations_csv: Path, read_only_postgres: str
+) -> None:
+    run = carexport(*commands(registrations_csv)[command], url=read_only_postgres, cwd=tmp_path)
+    assert_one_clear_line(
+        run, "the database is read-only", "read-only transaction", alone=command != "demo generate"
+    )
