@@ -6,18 +6,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from carexport.db import UnitOfWork
 from carexport.demo.world import DemoWorld
 from carexport.errors import CarexportError
 from carexport.feeds import service as feeds
-from carexport.feeds.models import Registration
 
 
 def store_holds_registrations(*, uow: UnitOfWork) -> bool:
     """Whether any registration is stored (then `--if-empty` leaves the store alone)."""
-    return uow.session.execute(select(Registration.id).limit(1)).first() is not None
+    return feeds.holds_registrations(uow=uow)
 
 
 def load_world(*, uow: UnitOfWork, world: DemoWorld) -> dict[str, int]:
