@@ -133,7 +133,10 @@ def parse_destinations(document: object) -> Mapping[str, Destination]:
 def load_destinations() -> Mapping[str, Destination]:
     """The table shipped with the package (read once; it is data, not state)."""
     text = resources.files("carexport.rules").joinpath("data/destinations.yaml").read_text("utf-8")
-    return parse_destinations(yaml.safe_load(text))
+    # libyaml's safe loader when PyYAML has it: the same documents, 20 times faster, and
+    # this table is read by every `carexport check`.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return parse_destinations(yaml.load(text, Loader=loader))
 
 
 def destination(code: str) -> Destination | None:
