@@ -187,6 +187,7 @@ REGISTRATIONS = (
     _F("vin", "车辆识别代号", "VIN, 17 characters with its check digit", VIN, True, "vin_key"),
     _F("brand", "品牌", "brand as registered", TEXT),
     _F("model", "车辆型号", "model as registered", TEXT),
+    _F("fuel_type", "燃料种类", "e.g. 汽油, 柴油, 纯电动, 插电式混合动力", TEXT),
     _F("registration_date", "注册登记日期", "YYYY-MM-DD", DAY),
     _F("transfer_for_export_date", "转让登记日期", "transfer for export, YYYY-MM-DD", DAY),
     _F("export_transfer_count", "出口转让次数", "transfers for export so far", COUNT),
