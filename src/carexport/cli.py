@@ -8,7 +8,8 @@ tests/unit/test_cli.py holds the table to the help each feature declares.
 
 `main()` is the last guard between an exception and the user: a CarexportError becomes
 `error: …` and exit 2; anything else becomes one `internal error` line and exit 2, with
-the traceback on stderr only when CAREXPORT_DEBUG=1 (docs/decisions/0012-cli-errors-and-lazy-commands.md).
+the traceback on stderr only when CAREXPORT_DEBUG=1
+(docs/decisions/0012-cli-errors-and-lazy-commands.md).
 """
 
 from __future__ import annotations
