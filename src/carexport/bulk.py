@@ -30,10 +30,12 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from sqlalchemy import JSON, Connection, Table
+
+if TYPE_CHECKING:  # frames come from the columnar path, which has Polars loaded already
+    import polars as pl
 
 
 @dataclass(frozen=True)

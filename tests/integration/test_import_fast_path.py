@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from carexport.db import UnitOfWork
 from carexport.domain.uscc import uscc_check_character
 from carexport.domain.vin import with_check_digit
-from carexport.feeds import columnar, fields, service
+from carexport.feeds import fields, files, service
 from carexport.feeds.importing import ImportMode, ImportResult, RowProblem
 from carexport.feeds.schemas import FEEDS
 
@@ -161,7 +161,7 @@ def test_fast_path_agrees_with_the_row_path(
     quoted_from: int | None,
 ) -> None:
     # Small blocks: repeated keys and bad rows land in other blocks than their firsts.
-    monkeypatch.setattr(columnar, "BLOCK_BYTES", 16_384)
+    monkeypatch.setattr(files, "BLOCK_BYTES", 16_384)
     path = write(tmp_path / "registrations.csv", chinese=chinese, quoted_from=quoted_from)
     slow = run(engine, path, mode, fast=False)
     fast = run(engine, path, mode, fast=True)
@@ -202,3 +202,35 @@ def test_other_encodings_and_formats_keep_the_row_path_results(
         outcomes.append((result, sorted(stored, key=repr)))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0].rows_loaded == 50
+
+
+@pytest.mark.parametrize("quoted_from", [None, 0, 1500])
+def test_the_one_csv_reader_gives_the_rows_the_csv_module_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quoted_from: int | None
+) -> None:
+    # Blocks split on commas until the first quote, the csv module from there on: both
+    # must read what a plain csv.reader reads (blank rows skipped, ragged rows padded).
+    monkeypatch.setattr(files, "BLOCK_BYTES", 16_384)
+    path = write(tmp_path / "registrations.csv", chinese=True, quoted_from=quoted_from)
+    feed = FEEDS["registrations"]
+    source = files.open_source(path, feed)
+    got = list(files.rows(source))
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        fields_of = {c.zh: c.name for c in feed.columns}
+        # A ragged row is shorter than the header: zip stops at its end, as the reader does.
+        expected = [
+            (
+                number,
+                {
+                    fields_of[h]: v
+                    for h, v in zip(header, cells, strict=False)
+                    if h in fields_of and v
+                },
+            )
+            for number, cells in enumerate(reader, start=2)
+            if any(cells)
+        ]
+    assert got == expected
+    assert source.done == source.total

@@ -8,31 +8,26 @@ passes every check is built column-wise. Every other row (bad, or merely unusual
 as a lower-case VIN) goes through the Pydantic row path, so the problems reported and
 the values stored are those of the row path by construction.
 
-Reading matches `files._csv_rows` exactly: a block without quotes, NUL or a lone CR is
-split on "\\n" and "," (which is what the csv module does with such text); from the
-first block that has any of them on, the csv module reads the rest of the file.
+The blocks come from `files.csv_blocks`, the one CSV reader (the row path reads the
+same blocks row by row).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import IO, Any
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Boolean, Integer
 
 from carexport.domain.vin import vin_problem
 from carexport.feeds.fields import ZH_BOOL, uscc_valid
-from carexport.feeds.files import FileFormat, Source, UnusableFile, _match_headers, csv_errors
+from carexport.feeds.files import ROW, FileFormat
 from carexport.feeds.schemas import Feed
 
-ROW = "__row"
-BLOCK_BYTES = 1 << 22  # ~40,000 registration rows: large enough to amortise, small in RAM
+__all__ = ["ROW", "Checked", "check", "output_schema", "supported", "with_all_fields"]
 
 # -- field checks ----------------------------------------------------------------------
 # Each check returns (accepted, value): `accepted` is true only where the row schema
@@ -187,156 +182,6 @@ def check(feed: Feed, frame: pl.DataFrame) -> Checked:
 def _plain_uscc(code: str) -> bool:
     # Upper-case letters and digits only: what the schema's normalisation leaves as is.
     return code.isalnum() and code == code.upper() and uscc_valid(code)
-
-
-# -- reading ---------------------------------------------------------------------------
-
-
-def blocks(source: Source, encoding: str) -> Iterator[pl.DataFrame]:
-    """The CSV file as frames of ROW + one text column per matched field (nullable).
-
-    Raises UnusableFile exactly where and why `files._csv_rows` would.
-    """
-    try:
-        codec = codecs.lookup(encoding).name
-        raw = source.path.open("rb")
-    except (OSError, LookupError) as exc:
-        raise UnusableFile(source.path, f"无法读取文件（{exc}）", f"cannot read ({exc})") from None
-    with raw:
-        if codec not in ("utf-8", "utf-8-sig"):
-            yield from _module_blocks(source, raw, encoding, 0, 1, None)
-            return
-        yield from _split_blocks(source, raw, encoding, codec == "utf-8-sig")
-
-
-def _simple(body: bytes) -> bool:
-    # Without quotes, NUL or a CR outside CRLF, a CSV record is a line and its cells are
-    # the text between commas: splitting gives exactly what the csv module gives.
-    return b'"' not in body and b"\x00" not in body and body.count(b"\r") == body.count(b"\r\n")
-
-
-def _split_blocks(
-    source: Source, raw: IO[bytes], encoding: str, bom: bool
-) -> Iterator[pl.DataFrame]:
-    pending = b""
-    offset = 0  # where `pending` starts in the file
-    number = 1  # the row number of the next line (the header is row 1)
-    pairs: list[tuple[int, str]] | None = None
-    while True:
-        chunk = raw.read(BLOCK_BYTES)
-        data = pending + chunk
-        cut = data.rfind(b"\n") + 1 if chunk else len(data)
-        if chunk and cut == 0:
-            pending = data  # one line longer than a block: read on
-            continue
-        body, pending = data[:cut], data[cut:]
-        if not body:
-            break
-        text: str | None = None
-        if _simple(body):
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                text = None  # the csv module reports it, with the row path's words
-        if text is None:
-            yield from _module_blocks(source, raw, encoding, offset, number, pairs)
-            return
-        if offset == 0 and bom:
-            text = text.removeprefix("\ufeff")
-        lines = text.split("\n")
-        if text.endswith("\n"):
-            lines.pop()
-        if pairs is None:
-            if not lines:  # only a byte-order mark so far
-                offset += len(body)
-                continue
-            header = lines[0].removesuffix("\r")
-            pairs = _match_headers(source, header.split(","))
-            lines = lines[1:]
-            number += 1
-        frame = _lines_frame(lines, number, pairs)
-        number += len(lines)
-        offset += len(body)
-        source.done = offset
-        if frame.height:
-            yield frame
-    if pairs is None:
-        raise UnusableFile(source.path, "文件为空", "the file is empty")
-    source.done = source.total
-
-
-def _lines_frame(lines: list[str], first: int, pairs: list[tuple[int, str]]) -> pl.DataFrame:
-    frame = pl.DataFrame(
-        {
-            ROW: pl.int_range(first, first + len(lines), dtype=pl.Int64, eager=True),
-            "__line": pl.Series(lines, dtype=pl.String).str.strip_suffix("\r"),
-        }
-    )
-    cells = pl.col("__line").str.split(",")
-    frame = frame.with_columns(cells.alias("__cells"))
-    # A line of nothing but commas is a blank row, skipped (csv: `not any(cells)`).
-    frame = frame.filter(~pl.col("__line").str.contains(r"^,*$"))
-    return frame.select(
-        ROW,
-        *(_empty_null(pl.col("__cells").list.get(i, null_on_oob=True)).alias(n) for i, n in pairs),
-    )
-
-
-def _empty_null(col: pl.Expr) -> pl.Expr:
-    return pl.when(col == "").then(None).otherwise(col)
-
-
-def _module_blocks(
-    source: Source,
-    raw: IO[bytes],
-    encoding: str,
-    offset: int,
-    number: int,
-    pairs: list[tuple[int, str]] | None,
-) -> Iterator[pl.DataFrame]:
-    """The rest of the file from byte `offset` (a line start) through the csv module."""
-    raw.seek(offset)
-    codec = encoding
-    if offset and codecs.lookup(encoding).name == "utf-8-sig":
-        codec = "utf-8"  # the mark can only be at the very start
-    text = io.TextIOWrapper(raw, encoding=codec, newline="")
-    reader = csv.reader(text)
-    with csv_errors(source.path, encoding):
-        if pairs is None:
-            header = next(reader, None)
-            if header is None:
-                raise UnusableFile(source.path, "文件为空", "the file is empty")
-            pairs = _match_headers(source, header)
-            number += 1
-        names = [name for _, name in pairs]
-        indices = [index for index, _ in pairs]
-        while True:
-            numbers: list[int] = []
-            columns: list[list[str | None]] = [[] for _ in names]
-            for cells in reader:
-                current = number
-                number += 1
-                if not any(cells):
-                    continue
-                numbers.append(current)
-                width = len(cells)
-                for column, index in zip(columns, indices, strict=True):
-                    column.append((cells[index] or None) if index < width else None)
-                if len(numbers) >= 20_000:
-                    break
-            if not numbers:
-                break
-            source.done = raw.tell()
-            yield pl.DataFrame(
-                {
-                    ROW: pl.Series(numbers, dtype=pl.Int64),
-                    **{
-                        n: pl.Series(c, dtype=pl.String)
-                        for n, c in zip(names, columns, strict=True)
-                    },
-                }
-            )
-    source.done = source.total
 
 
 def with_all_fields(feed: Feed, frame: pl.DataFrame) -> pl.DataFrame:

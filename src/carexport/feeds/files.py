@@ -12,7 +12,6 @@ import codecs
 import csv
 import io
 import json
-import operator
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +19,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from carexport.errors import CarexportError
 from carexport.feeds.schemas import Feed
+
+if TYPE_CHECKING:  # Polars is imported where a CSV file is read, not with this module
+    import polars as pl
+
+ROW = "__row"  # the row number column of a block: the row the user sees
+BLOCK_BYTES = 1 << 22  # ~40,000 registration rows: large enough to amortise, small in RAM
 
 
 class FileFormat(StrEnum):
@@ -163,34 +168,167 @@ def csv_errors(path: Path, encoding: str) -> Iterator[None]:
 
 
 def _csv_rows(source: Source, encoding: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    for frame in csv_blocks(source, encoding):
+        names = frame.columns[1:]  # after ROW
+        for number, *cells in frame.iter_rows():
+            # Empty cells are left out, so the schema sees them as absent (None).
+            yield number, {k: v for k, v in zip(names, cells, strict=True) if v}
+
+
+def csv_blocks(source: Source, encoding: str) -> Iterator[pl.DataFrame]:
+    """The CSV file as frames of ROW + one text column per matched field (nullable).
+
+    The one CSV reader: the columnar path checks these frames, `rows` reads them row by
+    row. A block without quotes, NUL or a lone CR is split on "\\n" and "," (which is
+    what the csv module does with such text); from the first block that has any of them
+    on, the csv module reads the rest of the file.
+    """
     try:
-        codecs.lookup(encoding)
+        codec = codecs.lookup(encoding).name
         raw = source.path.open("rb")
     except (OSError, LookupError) as exc:
         raise UnusableFile(source.path, f"无法读取文件（{exc}）", f"cannot read ({exc})") from None
     with raw:
-        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-        reader = csv.reader(text)
-        with csv_errors(source.path, encoding):
+        if codec not in ("utf-8", "utf-8-sig"):
+            yield from _module_blocks(source, raw, encoding, 0, 1, None)
+            return
+        yield from _split_blocks(source, raw, encoding, codec == "utf-8-sig")
+
+
+def _simple(body: bytes) -> bool:
+    # Without quotes, NUL or a CR outside CRLF, a CSV record is a line and its cells are
+    # the text between commas: splitting gives exactly what the csv module gives.
+    return b'"' not in body and b"\x00" not in body and body.count(b"\r") == body.count(b"\r\n")
+
+
+def _split_blocks(
+    source: Source, raw: IO[bytes], encoding: str, bom: bool
+) -> Iterator[pl.DataFrame]:
+    pending = b""
+    offset = 0  # where `pending` starts in the file
+    number = 1  # the row number of the next line (the header is row 1)
+    pairs: list[tuple[int, str]] | None = None
+    while True:
+        chunk = raw.read(BLOCK_BYTES)
+        data = pending + chunk
+        cut = data.rfind(b"\n") + 1 if chunk else len(data)
+        if chunk and cut == 0:
+            pending = data  # one line longer than a block: read on
+            continue
+        body, pending = data[:cut], data[cut:]
+        if not body:
+            break
+        text: str | None = None
+        if _simple(body):
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None  # the csv module reports it, with the row path's words
+        if text is None:
+            yield from _module_blocks(source, raw, encoding, offset, number, pairs)
+            return
+        if offset == 0 and bom:
+            text = text.removeprefix("\ufeff")
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()
+        if pairs is None:
+            if not lines:  # only a byte-order mark so far
+                offset += len(body)
+                continue
+            header = lines[0].removesuffix("\r")
+            pairs = _match_headers(source, header.split(","))
+            lines = lines[1:]
+            number += 1
+        frame = _lines_frame(lines, number, pairs)
+        number += len(lines)
+        offset += len(body)
+        source.done = offset
+        if frame.height:
+            yield frame
+    if pairs is None:
+        raise UnusableFile(source.path, "文件为空", "the file is empty")
+    source.done = source.total
+
+
+def _lines_frame(lines: list[str], first: int, pairs: list[tuple[int, str]]) -> pl.DataFrame:
+    import polars as pl
+
+    frame = pl.DataFrame(
+        {
+            ROW: pl.int_range(first, first + len(lines), dtype=pl.Int64, eager=True),
+            "__line": pl.Series(lines, dtype=pl.String).str.strip_suffix("\r"),
+        }
+    )
+    cells = pl.col("__line").str.split(",")
+    frame = frame.with_columns(cells.alias("__cells"))
+    # A line of nothing but commas is a blank row, skipped (csv: `not any(cells)`).
+    frame = frame.filter(~pl.col("__line").str.contains(r"^,*$"))
+    return frame.select(
+        ROW,
+        *(_empty_null(pl.col("__cells").list.get(i, null_on_oob=True)).alias(n) for i, n in pairs),
+    )
+
+
+def _empty_null(col: pl.Expr) -> pl.Expr:
+    import polars as pl
+
+    return pl.when(col == "").then(None).otherwise(col)
+
+
+def _module_blocks(
+    source: Source,
+    raw: IO[bytes],
+    encoding: str,
+    offset: int,
+    number: int,
+    pairs: list[tuple[int, str]] | None,
+) -> Iterator[pl.DataFrame]:
+    """The rest of the file from byte `offset` (a line start) through the csv module."""
+    import polars as pl
+
+    raw.seek(offset)
+    codec = encoding
+    if offset and codecs.lookup(encoding).name == "utf-8-sig":
+        codec = "utf-8"  # the mark can only be at the very start
+    text = io.TextIOWrapper(raw, encoding=codec, newline="")
+    reader = csv.reader(text)
+    with csv_errors(source.path, encoding):
+        if pairs is None:
             header = next(reader, None)
             if header is None:
                 raise UnusableFile(source.path, "文件为空", "the file is empty")
             pairs = _match_headers(source, header)
-            names = [name for _, name in pairs]
-            indices = [index for index, _ in pairs]
-            pick = operator.itemgetter(*indices) if len(indices) > 1 else None
-            needed = max(indices) + 1 if indices else 0
-            for number, cells in enumerate(reader, start=2):
+            number += 1
+        names = [name for _, name in pairs]
+        indices = [index for index, _ in pairs]
+        while True:
+            numbers: list[int] = []
+            columns: list[list[str | None]] = [[] for _ in names]
+            for cells in reader:
+                current = number
+                number += 1
                 if not any(cells):
-                    continue  # a blank line is not a row
-                if len(cells) < needed:
-                    cells = cells + [""] * (needed - len(cells))
-                picked = pick(cells) if pick is not None else [cells[i] for i in indices]
-                # Empty cells are left out, so the schema sees them as absent (None).
-                values = {k: v for k, v in zip(names, picked, strict=True) if v}
-                source.done = raw.tell()
-                yield number, values
-        source.done = source.total
+                    continue
+                numbers.append(current)
+                width = len(cells)
+                for column, index in zip(columns, indices, strict=True):
+                    column.append((cells[index] or None) if index < width else None)
+                if len(numbers) >= 20_000:
+                    break
+            if not numbers:
+                break
+            source.done = raw.tell()
+            yield pl.DataFrame(
+                {
+                    ROW: pl.Series(numbers, dtype=pl.Int64),
+                    **{
+                        n: pl.Series(c, dtype=pl.String)
+                        for n, c in zip(names, columns, strict=True)
+                    },
+                }
+            )
+    source.done = source.total
 
 
 def _xlsx_rows(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from carexport.bulk import BulkWriter
 from carexport.db import UnitOfWork
 from carexport.feeds import columnar
-from carexport.feeds.files import Source, open_source, rows
+from carexport.feeds.files import Source, csv_blocks, open_source, rows
 from carexport.feeds.schemas import Feed
 
 
@@ -186,7 +186,7 @@ def stage_feed(
         # The writer copies a block on a thread while the next is read and checked;
         # drain() waits for it (and re-raises its error) before the file counts as staged.
         try:
-            for frame in columnar.blocks(source, encoding):
+            for frame in csv_blocks(source, encoding):
                 frame = columnar.with_all_fields(feed, frame)
                 read += frame.height
                 checked = columnar.check(feed, frame)
