@@ -115,7 +115,7 @@ def import_feed(
     encoding: str = "utf-8-sig",
     columnar_path: bool = True,
 ) -> ImportResult:
-    """Import one feed file of `kind` (see feeds/schemas.py FEEDS).
+    """Import one feed file of `kind` (see FEEDS in feeds/schemas.py, fields in feeds/fields.py).
 
     All-or-nothing: any bad row rejects the file and nothing changes. Skip-bad: the
     valid rows are loaded, the bad ones reported. Either way one transaction, one
