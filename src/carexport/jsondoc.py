@@ -103,10 +103,13 @@ def _text(data: bytes | str) -> str:
 class _Walk:
     """Copies the parsed value into plain dicts and lists, collecting its problems."""
 
-    def __init__(self, source: str, max_depth: int, max_echo_chars: int) -> None:
+    def __init__(
+        self, source: str, max_depth: int, max_echo_chars: int, max_text_chars: int | None
+    ) -> None:
         self.source = source
         self.max_depth = max_depth
         self.max_echo = max_echo_chars
+        self.max_text = max_text_chars
         self.problems: list[InputProblem] = []
 
     def problem(self, path: str, reason: str, kind: str) -> None:
@@ -117,6 +120,9 @@ class _Walk:
         return f"{path}.{name}" if path else name
 
     def text(self, value: str, path: str) -> None:
+        if self.max_text is not None and len(value) > self.max_text:
+            self.problem(path, f"longer than {self.max_text} characters", "too_long")
+            return
         if "\x00" in value:
             self.problem(path, "contains a NUL character", "nul_character")
         try:
@@ -158,13 +164,15 @@ def parse(
     source: str,
     max_depth: int = DEFAULT_MAX_DEPTH,
     max_echo_chars: int = DEFAULT_MAX_ECHO_CHARS,
+    max_text_chars: int | None = None,
 ) -> Any:
     """The JSON value of `data` as plain dicts, lists and scalars, or InvalidInput.
 
     Refused, each with its field path: not UTF-8, not JSON, a duplicate key, NaN,
     Infinity, a number beyond float range, a NUL character or lone surrogate in a key or
-    text, nesting deeper than `max_depth`. Text echoed in a reason is cut to
-    `max_echo_chars`. A leading UTF-8 byte-order mark is accepted.
+    text, nesting deeper than `max_depth`, a key or text longer than `max_text_chars`
+    (when given). Text echoed in a reason is cut to `max_echo_chars`. A leading UTF-8
+    byte-order mark is accepted.
     """
 
     def refuse(reason: str, kind: str = "json_invalid") -> InvalidInput:
@@ -186,7 +194,7 @@ def parse(
         ) from None
     except RecursionError:
         raise refuse(f"nested deeper than {max_depth} levels", "too_deep") from None
-    walk = _Walk(source, max_depth, max_echo_chars)
+    walk = _Walk(source, max_depth, max_echo_chars, max_text_chars)
     value = walk.value(parsed, "", 0)
     if walk.problems:
         problems = walk.problems[:MAX_PROBLEMS]

@@ -87,6 +87,14 @@ def test_never_echoes_more_than_the_limit() -> None:
     assert "1000000 characters" in where
 
 
+def test_refuses_a_text_longer_than_the_limit_when_given_one() -> None:
+    doc = '{"vin": "' + "L" * 10_001 + '", "ok": "' + "L" * 10_000 + '"}'
+    assert problems(doc, max_text_chars=10_000) == [
+        ("vin", "longer than 10000 characters", "too_long")
+    ]
+    assert jsondoc.parse(doc, source="S")["vin"] == "L" * 10_001  # no limit by default
+
+
 def test_lists_at_most_twenty_problems() -> None:
     doc = "[" + ",".join(["NaN"] * 500) + "]"
     found = problems(doc)

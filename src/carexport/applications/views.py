@@ -99,6 +99,7 @@ async def check(
             source="body",
             max_depth=settings.max_json_depth,
             max_echo_chars=settings.max_echo_chars,
+            max_text_chars=settings.max_cell_chars,
         )
         body = validate(CheckRequest, value, "body", settings)
     except InvalidInput as exc:
