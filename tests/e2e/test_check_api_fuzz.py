@@ -9,6 +9,7 @@ answer the schema documents (200, 413, 415 or 422), in the documented shape, and
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -28,7 +29,7 @@ EXAMPLES = int(os.environ.get("CAREXPORT_FUZZ_EXAMPLES", "40"))
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_answers_every_generated_request_as_its_schema_says(
-    case: schemathesis.Case,
+    case: schemathesis.Case[Any],
 ) -> None:
     case.call_and_validate(
         checks=[
