@@ -51,7 +51,7 @@ lint: install
 	$(BIN)/lint-imports
 
 typecheck: install
-	$(BIN)/mypy src/carexport
+	$(BIN)/mypy src/carexport tests benchmarks
 
 test: lint typecheck
 	$(BIN)/pytest -q tests

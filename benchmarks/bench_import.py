@@ -118,7 +118,8 @@ def run_child(url: str, path: Path) -> dict[str, float]:
         text=True,
         check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def report(database: str, figures: dict[str, float]) -> None:

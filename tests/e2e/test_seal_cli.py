@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from carexport.documents.cli import seal_app
 from tests.unit.seals.test_seal_keys import P256_PRIVATE_PEM, P256_PUBLIC_PEM

@@ -44,7 +44,9 @@ def test_a_declared_column_is_stored_by_every_import_path(
         )
     assert result.committed, result
     with engine.connect() as conn:
-        stored = dict(conn.execute(text("SELECT vin, fuel_type FROM registrations")).all())
+        stored: dict[str, str | None] = dict(
+            conn.execute(text("SELECT vin, fuel_type FROM registrations")).all()
+        )
     assert stored == {VINS[0]: "汽油", VINS[1]: "纯电动", VINS[2]: None}
 
 

@@ -19,7 +19,7 @@ from carexport.domain.uscc import uscc_check_character
 from carexport.domain.vin import with_check_digit
 from carexport.feeds import service
 from carexport.feeds.files import UnusableFile
-from carexport.feeds.importing import ImportMode, RowProblem
+from carexport.feeds.importing import ImportMode, ImportResult, RowProblem
 from carexport.feeds.schemas import FEEDS
 
 V1 = with_check_digit("LGXCE4CB8P0123456")
@@ -231,7 +231,9 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def run_import(engine: Engine, kind: str, path: Path, mode: ImportMode = ImportMode.ALL_OR_NOTHING):
+def run_import(
+    engine: Engine, kind: str, path: Path, mode: ImportMode = ImportMode.ALL_OR_NOTHING
+) -> tuple[ImportResult, list[RowProblem]]:
     problems: list[RowProblem] = []
     with UnitOfWork(engine) as uow:
         result = service.import_feed(

@@ -15,6 +15,7 @@ from carexport.domain.facts import Facts
 from carexport.feeds import service
 from carexport.feeds.cli import facts_document
 from carexport.rules.evaluate import evaluate
+from carexport.rules.registry import Lang
 from tests.integration.world import make_world
 
 
@@ -31,7 +32,9 @@ def test_store_facts_give_the_verdict_of_the_full_facts(engine: Engine, seed: in
         expected = evaluate(application, facts)
         assert evaluate(application, stored) == expected, application.application_id
         assert evaluate(application, exported) == expected, application.application_id
-        assert evaluate(application, exported, lang="en") == evaluate(application, facts, lang="en")
+        assert evaluate(application, exported, lang=Lang.EN) == evaluate(
+            application, facts, lang=Lang.EN
+        )
         rules.update(
             finding.rule
             for finding in [*expected.findings, *(x for v in expected.vehicles for x in v.findings)]

@@ -120,7 +120,7 @@ def test_batches_hold_one_to_twenty_vehicles_unless_made_too_large(world: DemoWo
     too_large = {i.application_id for i in _injected(world, Problem.TOO_MANY_VEHICLES)}
     empty = {i.application_id for i in _injected(world, Problem.NO_VEHICLES)}
     duplicated = {i.application_id for i in _injected(world, Problem.DUPLICATE_VIN)}
-    sizes = Counter()
+    sizes: Counter[int] = Counter()
     for application in world.applications:
         size = len({line.vin for line in application.vehicles})
         if application.application_id in too_large:
