@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from carexport.applications.enums import LicenseStatus
+from carexport.applications.enums import OPEN_LICENSE, LicenseStatus
 from carexport.applications.models import License, LicenseVehicle
 from carexport.bulk import RecordTable, Row, iso, natural_key, table_target
 from carexport.db import UnitOfWork
@@ -96,7 +96,7 @@ def open_licenses(*, uow: UnitOfWork, vin_keys: Collection[str | None]) -> list[
         for lic in session.scalars(select(License).where(License.license_key.in_(chunk))):
             found[lic.id] = lic
     licenses: Sequence[License] = [
-        found[i] for i in sorted(found) if found[i].status == LicenseStatus.OPEN
+        found[i] for i in sorted(found) if found[i].status in OPEN_LICENSE
     ]
     vins: dict[str, list[str]] = {}
     for chunk in _chunks(lic.license_key for lic in licenses):
