@@ -7,6 +7,7 @@ cli); the core (domain, rules, seals) takes them as arguments.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,18 @@ class Settings(BaseSettings):
     # --- dates in feeds and documents: outside this range a date is implausible ---
     earliest_date: str = "1950-01-01"
     latest_date: str = "2099-12-31"
+
+    # --- the workflow: today's date, logins and API tokens ---
+    # Fixes today's date for the whole process (demos, tests); unset, it is the date in
+    # Asia/Shanghai (carexport.clock.today).
+    today: date | None = None
+    min_password_chars: int = 12  # WORKFLOW.md: at least 12 characters
+    max_password_chars: int = 1024  # argon2 hashes what it is given: bound the work
+    max_username_chars: int = 64
+    login_max_failures: int = 10  # failed logins for one username within the window...
+    login_window_seconds: int = 15 * 60
+    login_lock_seconds: int = 15 * 60  # ...lock it for this long, whatever the password
+    token_ttl_seconds: int = 8 * 60 * 60  # an API bearer token lives one working day
 
 
 @cache

@@ -19,7 +19,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+import carexport.accounts.models
 import carexport.applications.models
+import carexport.audit.models
 import carexport.credit.models
 import carexport.feeds.models  # noqa: F401  (every table on Base.metadata)
 from carexport.db import Base, make_engine

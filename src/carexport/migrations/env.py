@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
+import carexport.accounts.models
 import carexport.applications.models
+import carexport.audit.models
 import carexport.credit.models
 import carexport.feeds.models  # noqa: F401  (registers the tables on Base.metadata)
 from carexport.db import Base, make_engine
