@@ -66,6 +66,17 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "db": LazyCommand("carexport.feeds.cli", "register", "数据库 / the database."),
     "demo": LazyCommand("carexport.demo.cli", "demo_app", "演示数据 / a synthetic demo world."),
+    "org": LazyCommand(
+        "carexport.accounts.cli",
+        "org_app",
+        "机构：出口企业、生产企业、发证机构、商务部 / organisations.",
+    ),
+    "user": LazyCommand(
+        "carexport.accounts.cli", "user_app", "用户与角色 / users and their roles."
+    ),
+    "audit": LazyCommand(
+        "carexport.audit.cli", "audit_app", "审计日志 / the hash-chained audit log."
+    ),
 }
 
 

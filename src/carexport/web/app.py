@@ -10,12 +10,14 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from carexport import __version__
+from carexport.accounts.views import router as accounts_router
 from carexport.applications.inputs import location
 from carexport.applications.views import REQUEST_MODELS
 from carexport.applications.views import router as check_router
 from carexport.config import get_settings
 from carexport.errors import CarexportError
 from carexport.jsondoc import clip
+from carexport.web.errors import add_error_handlers
 from carexport.web.limits import BodyLimit
 
 # Until the browser workflow lands, the root page points people at what exists.
@@ -45,6 +47,7 @@ def create_app() -> FastAPI:
         description="Used-car export licensing under 商贸函〔2025〕648号: rules checker API.",
     )
     app.include_router(check_router)
+    app.include_router(accounts_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(RequestValidationError)
@@ -66,6 +69,8 @@ def create_app() -> FastAPI:
     @app.exception_handler(CarexportError)
     async def domain_error(request: Request, exc: CarexportError) -> JSONResponse:
         return JSONResponse(status_code=400, content={"detail": str(exc)})
+
+    add_error_handlers(app)  # 401/403/404/409/422/429 of the workflow (web/errors.py)
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)
     def home() -> str:
