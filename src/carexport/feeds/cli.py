@@ -6,7 +6,6 @@ report), 2 unusable input (file, kind, database).
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -29,8 +28,9 @@ from carexport.db import UnitOfWork, default_engine
 from carexport.domain.facts import Facts
 from carexport.errors import CarexportError, InvalidInput
 from carexport.feeds import service
-from carexport.feeds.files import FileFormat, UnusableFile
+from carexport.feeds.files import FileFormat, check_file
 from carexport.feeds.importing import ImportMode, ImportResult, RowProblem
+from carexport.feeds.report import Report, database_files
 from carexport.feeds.schemas import FEEDS
 from carexport.feeds.store_facts import StoreNotReady
 from carexport.migrations import is_migrated, upgrade
@@ -112,23 +112,6 @@ def facts_import(
     err.print(f"已导入 / loaded: {summary or '—'}")
 
 
-def _report_writer(path: Path) -> tuple[Any, Any]:
-    handle = path.open("w", encoding="utf-8-sig" if path.suffix != ".jsonl" else "utf-8")
-    if path.suffix == ".jsonl":
-
-        def write_jsonl(p: RowProblem) -> None:
-            handle.write(json.dumps(p.__dict__, ensure_ascii=False) + "\n")
-
-        return handle, write_jsonl
-    writer = csv.writer(handle)
-    writer.writerow(["row", "field", "value", "reason_zh", "reason_en"])
-
-    def write_csv(p: RowProblem) -> None:
-        writer.writerow([p.row, p.field, p.value or "", p.reason_zh, p.reason_en])
-
-    return handle, write_csv
-
-
 def import_command(
     kind: Annotated[
         str, typer.Argument(help="数据类型 / feed: " + ", ".join(FEEDS), show_default=False)
@@ -144,7 +127,11 @@ def import_command(
     ] = True,
     report: Annotated[
         Path | None,
-        typer.Option("--report", help="问题报告 .csv 或 .jsonl，默认 FILE.report.csv"),
+        typer.Option(
+            "--report",
+            help="问题报告 .csv 或 .jsonl（总会写出）；默认仅在有问题时写 FILE.report.csv / "
+            "problem report; by default FILE.report.csv, only when there are problems",
+        ),
     ] = None,
     fmt: Annotated[
         FileFormat | None,
@@ -156,19 +143,21 @@ def import_command(
 ) -> None:
     """导入登记数据文件 / Import a registry feed file (docs/feeds.md lists the columns)."""
     mode = ImportMode.ALL_OR_NOTHING if all_or_nothing else ImportMode.SKIP_BAD
-    report_path = report or file.with_name(file.name + ".report.csv")
     shown: list[RowProblem] = []
     try:
         if kind not in FEEDS:
             raise service.UnknownFeed(kind)
-        if not file.is_file():
-            raise UnusableFile(file, "文件不存在", "no such file")
+        check_file(file)  # missing, a directory, a FIFO or device, over the size limit
         _ready()
-        handle, write = _report_writer(report_path)
-        with handle, _progress(file) as (progress, task):
+        # Checked before anything is read: a report never replaces the input, the
+        # database or a file that is not a report (feeds/report.py).
+        with (
+            Report(source=file, requested=report, protected=_database_files()) as problems,
+            _progress(file) as (progress, task),
+        ):
 
             def on_problem(problem: RowProblem) -> None:
-                write(problem)
+                problems.write(problem)
                 if len(shown) < _SCREEN_PROBLEMS:
                     shown.append(problem)
 
@@ -186,11 +175,25 @@ def import_command(
                     on_progress=on_progress,
                     encoding=encoding,
                 )
+            report_path = problems.close()
     except CarexportError as exc:
         raise _fail(exc) from None
     _summarise(result, shown, report_path)
     if result.rejected:
         raise typer.Exit(1)
+
+
+def _database_files() -> list[Path]:
+    """The SQLite file in use (and its -wal, -shm, -journal), which a report must never
+    replace; none for PostgreSQL."""
+    engine = default_engine()
+    if engine.dialect.name != "sqlite":
+        return []
+    with engine.connect() as connection:
+        name = connection.exec_driver_sql(
+            "SELECT file FROM pragma_database_list WHERE name = 'main'"
+        ).scalar()
+    return database_files(Path(name) if name else None)
 
 
 def _progress(file: Path) -> Any:
@@ -211,7 +214,7 @@ def _progress(file: Path) -> Any:
     return bar()
 
 
-def _summarise(result: ImportResult, shown: list[RowProblem], report_path: Path) -> None:
+def _summarise(result: ImportResult, shown: list[RowProblem], report_path: Path | None) -> None:
     for problem in shown:
         err.print(str(problem), markup=False, highlight=False)
     if result.problems > len(shown):
@@ -233,7 +236,7 @@ def _summarise(result: ImportResult, shown: list[RowProblem], report_path: Path)
             f"database unchanged: {result.rows_rejected} bad rows of {result.rows_read}",
             markup=False,
         )
-    if result.problems:
+    if report_path is not None:
         err.print(f"问题报告 / report: {report_path}", markup=False)
 
 
