@@ -13,6 +13,15 @@ here; the service commits once, so a killed import leaves the database as it was
 Parts of a record (a manufacturer's brands, a declaration's VINs) are replaced whole:
 the parts of every parent written are deleted, then the new parts inserted.
 
+Columns a file does not have (issue 15): a batch may say which of the parent's columns
+it sets (`columns`); on a conflict the others keep their stored value (a new record gets
+the values given, the declared defaults). Parts are replaced only for the parent rows
+whose batch names the part target in `parts`. SQLite: one upsert statement per set of
+columns. PostgreSQL: each staged row carries its set as a mask (NULL: all columns); one
+set in the staging table merges with `ON CONFLICT DO UPDATE SET <those columns>`,
+several (JSON Lines rows with different keys) with `INSERT … ON CONFLICT DO NOTHING`
+then one `UPDATE … FROM` that keeps, column by column, what a row's mask leaves out.
+
 PostgreSQL, frames (`write_frame`, the columnar path): COPY runs on a background thread
 (the connection is used by that thread alone until `drain()`), so the server works on
 one block while the caller reads and checks the next; still one connection, one
@@ -58,6 +67,9 @@ class Target:
 
 
 Row = tuple[Any, ...]
+# The columns of a parent row that a batch sets; None: every column.
+Columns = frozenset[str] | None
+_MASK = "carexport_present"  # the staging tables' column holding each row's mask
 
 
 @dataclass(frozen=True)
@@ -66,11 +78,14 @@ class RecordTable:
 
     `build(record)` reads the record's attributes by name (a validated feed row or a
     FACTS row) and returns the row, or `(row, part_rows)` when there is a part table.
+    `derived_from`: (column, the fields it is computed from) for columns named after no
+    field, so that a file lacking those fields keeps them too.
     """
 
     target: Target
     build: Callable[[Any], Any]
     part: Target | None = None
+    derived_from: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def targets(self) -> list[Target]:
         """The targets in BulkWriter's order: the part right after its parent."""
@@ -122,6 +137,8 @@ class BulkWriter:
     _queue: queue.Queue[tuple[str, bytes] | None] | None = None
     _thread: threading.Thread | None = None
     _error: BaseException | None = None
+    # PostgreSQL: the masks staged per parent table (None: all columns, parts replaced).
+    _masks: dict[str, set[str | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.dialect = self.connection.dialect.name
@@ -141,6 +158,10 @@ class BulkWriter:
                     f"CREATE TEMP TABLE IF NOT EXISTS {_stage(target)} ON COMMIT DROP AS "
                     f"SELECT {cols} FROM {target.name} WITH NO DATA"
                 )
+                if not target.is_part:
+                    self.connection.exec_driver_sql(
+                        f"ALTER TABLE {_stage(target)} ADD COLUMN IF NOT EXISTS {_MASK} text"
+                    )
             self._copies: dict[str, Any] = {}
         else:  # pragma: no cover - only the two supported databases
             raise NotImplementedError(self.dialect)
@@ -150,33 +171,42 @@ class BulkWriter:
         parent: Target,
         rows: Sequence[tuple[Any, ...]],
         parts: dict[Target, Sequence[tuple[Any, ...]]] | None = None,
+        *,
+        columns: Columns = None,
     ) -> None:
+        """`columns`: the parent columns these rows set (None: all; the key always).
+        The parts of these rows are replaced for each part target in `parts` (with the
+        rows given, possibly none) and kept for the others."""
         if not rows:
             return
         parts = parts or {}
+        columns = _normalised(parent, columns)
         if self.dialect == "sqlite":
-            self._sqlite_write(parent, rows, parts)
+            self._sqlite_write(parent, rows, parts, columns)
         else:
-            self._copy(parent, rows)
+            mask = self._mask(parent, columns, parts)
+            self._copy(parent, rows, mask)
             for target, part_rows in parts.items():
                 self._copy(target, part_rows)
 
-    def write_frame(self, target: Target, frame: pl.DataFrame) -> None:
+    def write_frame(self, target: Target, frame: pl.DataFrame, *, columns: Columns = None) -> None:
         """Rows of a target without parts, as a frame of exactly `target.columns`.
 
         PostgreSQL: the frame's CSV goes to COPY in one piece (no Python object per
         value); CSV distinguishes an empty string ("") from null (nothing), as COPY's
         CSV format does. SQLite: one `executemany` over tuples made from whole columns.
+        `columns` as in `write`.
         """
         if not frame.height:
             return
         assert not target.is_part, target.name
         assert tuple(frame.columns) == target.columns, frame.columns
+        columns = _normalised(target, columns)
         if self.dialect == "sqlite":
             cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
-                columns = [series.to_list() for series in frame.iter_columns()]
-                cursor.executemany(_sqlite_upsert(target), zip(*columns, strict=True))
+                values = [series.to_list() for series in frame.iter_columns()]
+                cursor.executemany(_sqlite_upsert(target, columns), zip(*values, strict=True))
             finally:
                 cursor.close()
             return
@@ -184,8 +214,28 @@ class BulkWriter:
             self.drain()  # the connection is the main thread's again
             self._prepare(target)
         cols = ", ".join(target.columns)
+        mask = self._mask(target, columns, {})
+        if mask is not None and target.name not in self._direct:
+            import polars as pl
+
+            frame = frame.with_columns(pl.lit(mask).alias(_MASK))
+            cols += f", {_MASK}"
         data = frame.write_csv(include_header=False).encode()
         self._submit(f"COPY {self._destination(target)} ({cols}) FROM STDIN (FORMAT csv)", data)
+
+    def _mask(
+        self, parent: Target, columns: Columns, parts: dict[Target, Sequence[Row]]
+    ) -> str | None:
+        """A parent row's mask in the staging table: one 1/0 per column (set/kept), then
+        1/0 for its parts (replaced/kept); None when everything is set."""
+        part_targets = [t for t in self.targets if t.is_part and self._parent_of(t) is parent]
+        replaced = all(t in parts for t in part_targets)
+        mask = None
+        if columns is not None or not replaced:
+            flags = ["1" if columns is None or c in columns else "0" for c in parent.columns]
+            mask = "".join(flags) + ("1" if replaced else "0")
+        self._masks.setdefault(parent.name, set()).add(mask)
+        return mask
 
     def drain(self) -> None:
         """Wait for the background COPYs; raises what one of them raised."""
@@ -299,21 +349,23 @@ class BulkWriter:
                 cols = ", ".join(target.columns)
                 if target.is_part:
                     continue
-                cur.execute(
-                    f"INSERT INTO {target.name} ({cols}) SELECT {cols} FROM {_stage(target)} "
-                    f"{_on_conflict(target)}"
-                )
+                for statement in _merge(target, self._masks.get(target.name, {None})):
+                    cur.execute(statement)
             # Parts: replace those of every parent staged, including parents whose new
-            # list is empty (their old parts must go too).
+            # list is empty (their old parts must go too), unless its row kept them.
             for target in self.targets:
                 if not target.is_part:
                     continue
                 parent = self._parent_of(target)
                 if parent.name not in self._staged:
                     continue
+                masks = self._masks.get(parent.name, {None})
+                if all(m is not None and m.endswith("0") for m in masks):
+                    continue
                 cur.execute(
                     f"DELETE FROM {target.name} WHERE {target.key} IN "
-                    f"(SELECT {parent.key} FROM {_stage(parent)})"
+                    f"(SELECT {parent.key} FROM {_stage(parent)} "
+                    f"WHERE {_MASK} IS NULL OR right({_MASK}, 1) = '1')"
                 )
                 if target.name in self._staged:
                     cols = ", ".join(target.columns)
@@ -325,6 +377,7 @@ class BulkWriter:
         self._staged.clear()
         self._direct.clear()
         self._prepared.clear()
+        self._masks.clear()
 
     def _parent_of(self, part: Target) -> Target:
         # The parent is the first non-part target listed before the part.
@@ -337,30 +390,36 @@ class BulkWriter:
         assert parent is not None, f"part {part.name} listed before its parent"
         return parent
 
-    def _copy(self, target: Target, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _copy(
+        self, target: Target, rows: Sequence[tuple[Any, ...]], mask: str | None = None
+    ) -> None:
         self.drain()
         if target.name not in self._direct:
             self._staged.add(target.name)
         if not rows:
             return
         cols = ", ".join(target.columns)
+        if mask is not None:
+            assert target.name not in self._direct, target.name  # frames only
+            cols += f", {_MASK}"
         with (
             self._pg.cursor() as cur,
             cur.copy(f"COPY {self._destination(target)} ({cols}) FROM STDIN") as copy,
         ):
             for row in rows:
-                copy.write_row(row)
+                copy.write_row(row if mask is None else (*row, mask))
 
     def _sqlite_write(
         self,
         parent: Target,
         rows: Sequence[tuple[Any, ...]],
         parts: dict[Target, Sequence[tuple[Any, ...]]],
+        columns: Columns,
     ) -> None:
         cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(_sqlite_upsert(parent), rows)
-            part_targets = [t for t in self.targets if t.is_part and self._parent_of(t) is parent]
+            cursor.executemany(_sqlite_upsert(parent, columns), rows)
+            part_targets = [t for t in parts if t.is_part and self._parent_of(t) is parent]
             if part_targets:
                 keys = [(row[parent.key_index],) for row in rows]
                 for target in part_targets:
@@ -384,8 +443,18 @@ def _stage(target: Target) -> str:
     return _stage_name(target.name)
 
 
-def _on_conflict(target: Target) -> str:
-    updates = [c for c in target.columns if c != target.key]
+def _normalised(target: Target, columns: Columns) -> Columns:
+    """None when `columns` covers every column (the usual, fastest case)."""
+    if columns is None:
+        return None
+    unknown = columns - set(target.columns)
+    assert not unknown, (target.name, unknown)
+    kept = set(target.columns) - columns - {target.key}
+    return None if not kept else columns | {target.key}
+
+
+def _on_conflict(target: Target, columns: Columns = None) -> str:
+    updates = [c for c in target.columns if c != target.key and (columns is None or c in columns)]
     if not updates:
         return f"ON CONFLICT ({target.key}) DO NOTHING"
     sets = ", ".join(f"{c} = excluded.{c}" for c in updates)
@@ -406,10 +475,56 @@ def _comparable(target: Target, expression: str, column: str) -> str:
     return expression
 
 
-def _sqlite_upsert(target: Target) -> str:
+def _sqlite_upsert(target: Target, columns: Columns = None) -> str:
     cols = ", ".join(target.columns)
     marks = ", ".join("?" for _ in target.columns)
     # SQLite spells IS DISTINCT FROM as IS NOT.
-    return f"INSERT INTO {target.name} ({cols}) VALUES ({marks}) " + _on_conflict(target).replace(
-        "IS DISTINCT FROM", "IS NOT"
+    return f"INSERT INTO {target.name} ({cols}) VALUES ({marks}) " + _on_conflict(
+        target, columns
+    ).replace("IS DISTINCT FROM", "IS NOT")
+
+
+def _mask_columns(target: Target, mask: str | None) -> Columns:
+    if mask is None:
+        return None
+    return frozenset(c for c, flag in zip(target.columns, mask, strict=False) if flag == "1")
+
+
+def _merge(target: Target, masks: set[str | None]) -> list[str]:
+    """The statements merging a parent's staging table into it (PostgreSQL)."""
+    cols = ", ".join(target.columns)
+    stage = _stage(target)
+    if len(masks) <= 1:
+        # One set of columns for every row (always so for CSV and XLSX files).
+        (mask,) = masks or {None}
+        return [
+            f"INSERT INTO {target.name} ({cols}) SELECT {cols} FROM {stage} "
+            f"{_on_conflict(target, _mask_columns(target, mask))}"
+        ]
+    # Rows with different sets (JSON Lines): insert the new records as given, then
+    # update the others column by column, keeping what each row's mask leaves out.
+    # Inserting first: a record another transaction inserts meanwhile is waited for by
+    # the unique index and then updated here, never lost.
+    updates = [(i, c) for i, c in enumerate(target.columns, start=1) if c != target.key]
+    if not updates:
+        return [
+            f"INSERT INTO {target.name} ({cols}) SELECT {cols} FROM {stage} " + _on_conflict(target)
+        ]
+
+    def sets(i: int) -> str:
+        return f"(s.{_MASK} IS NULL OR substr(s.{_MASK}, {i}, 1) = '1')"
+
+    assignments = ", ".join(
+        f"{c} = CASE WHEN {sets(i)} THEN s.{c} ELSE t.{c} END" for i, c in updates
     )
+    changed = " OR ".join(
+        f"({sets(i)} AND {_comparable(target, f't.{c}', c)} IS DISTINCT FROM "
+        f"{_comparable(target, f's.{c}', c)})"
+        for i, c in updates
+    )
+    return [
+        f"INSERT INTO {target.name} ({cols}) SELECT {cols} FROM {stage} "
+        f"ON CONFLICT ({target.key}) DO NOTHING",
+        f"UPDATE {target.name} AS t SET {assignments} FROM {stage} AS s "
+        f"WHERE t.{target.key} = s.{target.key} AND ({changed})",
+    ]

@@ -10,24 +10,66 @@ import killed at any moment leaves the database as it was before (decision 0004)
 CSV files of the feeds declared `columnar` are read a block at a time and checked
 column-wise; only the rows those checks do not certainly accept take the row path
 below, so the problems and the rows stored are the same (decision 0006).
+
+A column the file does not have leaves the stored value as it is; an empty cell of a
+column it has clears it (issue 15). CSV and XLSX: the columns are those of the header
+row. JSON Lines: each row's own keys (listed under PRESENT); a key that
+is absent keeps, a key whose value is null or "" clears. A new record gets the
+declared default of a field it lacks. Parts given as a list (brands, VINs, persons)
+are replaced only when their column is there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from pydantic import ValidationError
 
-from carexport.bulk import BulkWriter
+from carexport.bulk import BulkWriter, Columns, Row, Target
 from carexport.db import UnitOfWork
 from carexport.feeds import columnar
 from carexport.feeds.files import Source, csv_blocks, open_source, rows
 from carexport.feeds.schemas import Feed
+
+# JSON Lines rows list their fields, null or not, under this key (files._jsonl_rows);
+# rows without it have the columns of the file's header.
+PRESENT = "__present__"
+
+
+@lru_cache(maxsize=256)
+def written(feed: Feed, present: frozenset[str]) -> tuple[Columns, bool]:
+    """What rows holding the fields `present` write: the target's columns they set
+    (None: all) and whether they replace the record's parts.
+
+    A column is set when it is a present field, a present field's key column, the
+    natural key, or derived (`RecordTable.derived_from`) from present fields only;
+    a column no field of the feed gives (a license's application) is never set by a feed.
+    """
+    by_field = {f.name: f for f in feed.columns}
+    derived = dict(feed.table.derived_from)
+    columns: set[str] = set()
+    for column in feed.target.columns:
+        sources: Collection[str] | None = None
+        if column == feed.target.key:
+            columns.add(column)
+            continue
+        if column in by_field:
+            sources = (column,)
+        elif column in derived:
+            sources = derived[column]
+        else:
+            sources = [f.name for f in feed.columns if f.key == column] or None
+        if sources is not None and all(s in present for s in sources):
+            columns.add(column)
+    lists = [f.name for f in feed.columns if f.type.is_list]
+    replaces_parts = all(name in present for name in lists)
+    return (None if columns == set(feed.target.columns) else frozenset(columns)), replaces_parts
 
 
 class ImportMode(StrEnum):
@@ -154,6 +196,8 @@ def stage_feed(
     seen: dict[Any, int] = {}
     batch: list[tuple[Any, ...]] = []
     parts: list[tuple[Any, ...]] = []
+    # What the rows of `batch` write (they share it; a row that differs flushes first).
+    batch_writes: tuple[Columns, bool] = (None, True)
     read = valid = rejected = problems = 0
     validate = feed.schema.model_validate
     build = feed.build
@@ -166,9 +210,17 @@ def stage_feed(
             on_problem(problem)
 
     def flush() -> None:
-        writer.write(feed.target, batch, {feed.part: parts} if feed.part else None)
+        columns, replaces_parts = batch_writes
+        replaced: dict[Target, Sequence[Row]] | None = (
+            {feed.part: parts} if feed.part and replaces_parts else None
+        )
+        writer.write(feed.target, batch, replaced, columns=columns)
         batch.clear()
         parts.clear()
+
+    def file_writes() -> tuple[Columns, bool]:
+        # The header has been read once the first row or block has come.
+        return written(feed, frozenset(source.headers))
 
     def same_record(number: int, key: Any, first: int) -> RowProblem:
         return RowProblem(
@@ -230,7 +282,9 @@ def stage_feed(
                 rejected += bad_rows
                 valid += built.height
                 if not (mode is ImportMode.ALL_OR_NOTHING and problems):
-                    writer.write_frame(feed.target, built.drop(columnar.ROW))
+                    writer.write_frame(
+                        feed.target, built.drop(columnar.ROW), columns=file_writes()[0]
+                    )
                 if on_progress is not None:
                     on_progress(source.done, source.total)
         except BaseException:
@@ -270,6 +324,11 @@ def stage_feed(
         valid += 1
         if mode is ImportMode.ALL_OR_NOTHING and problems:
             continue  # the file is rejected already: validate the rest, write nothing
+        fields_given = values.get(PRESENT)
+        writes = file_writes() if fields_given is None else written(feed, frozenset(fields_given))
+        if writes != batch_writes:
+            flush()
+            batch_writes = writes
         batch.append(record)
         parts.extend(part_rows)
         if len(batch) >= batch_size:

@@ -245,9 +245,15 @@ EXPORT_FILING_TABLE = RecordTable(EXPORT_FILINGS, export_filing)
 MANUFACTURER_TABLE = RecordTable(MANUFACTURERS, manufacturer, MANUFACTURER_BRANDS)
 OUTLET_TABLE = RecordTable(OUTLETS, outlet)
 CONFIRMATION_TABLE = RecordTable(CONFIRMATIONS, confirmation)
-ANNOUNCEMENT_TABLE = RecordTable(ANNOUNCEMENT_PRODUCTS, announcement_product)
-CCC_TABLE = RecordTable(CCC_CERTIFICATES, ccc_certificate)
+# Compared text is derived from the field it compares: a file without the field keeps both.
+_COMPARED = (("brand_text", ("brand",)), ("model_text", ("model",)))
+ANNOUNCEMENT_TABLE = RecordTable(
+    ANNOUNCEMENT_PRODUCTS, announcement_product, derived_from=_COMPARED
+)
+CCC_TABLE = RecordTable(CCC_CERTIFICATES, ccc_certificate, derived_from=_COMPARED)
 ENTERPRISE_TABLE = RecordTable(ENTERPRISES, enterprise, RELATED_PERSONS)
 CAPACITY_TABLE = RecordTable(MODIFIER_CAPACITY, modifier_capacity)
-CUSTOMS_TABLE = RecordTable(CUSTOMS, customs_declaration, CUSTOMS_VINS)
+CUSTOMS_TABLE = RecordTable(
+    CUSTOMS, customs_declaration, CUSTOMS_VINS, derived_from=(("license_key", ("license_no",)),)
+)
 DEREGISTRATION_TABLE = RecordTable(DEREGISTRATIONS, deregistration)
