@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     xlsx_max_compression_ratio: int = 200  # inflated / compressed, per zip entry
     xlsx_max_rows: int = 1_048_576  # the sheet's declared dimension
     xlsx_max_columns: int = 256
+    # rows × columns of a sheet's used area: the XLSX reader holds that grid in memory
+    xlsx_max_cells: int = 16_000_000
     import_lock_wait_seconds: float = 0.0  # another import running: refuse at once
 
     # --- dates in feeds and documents: outside this range a date is implausible ---

@@ -23,8 +23,8 @@ import polars as pl
 from sqlalchemy import Boolean, Integer
 
 from carexport.domain.vin import vin_problem
-from carexport.feeds.fields import ZH_BOOL, uscc_valid
-from carexport.feeds.files import ROW, FileFormat
+from carexport.feeds.fields import ZH_BOOL, plausible_dates, uscc_valid
+from carexport.feeds.files import ROW, FileFormat, present
 from carexport.feeds.schemas import Feed
 
 __all__ = ["ROW", "Checked", "check", "output_schema", "supported", "with_all_fields"]
@@ -45,10 +45,13 @@ def _text(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _day(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    # Years before 1000 are left to the row path (Python dates start at year 1).
+    # Years before 1000 are left to the row path (Python dates start at year 1), and so
+    # are dates outside the plausible range, which the row path reports.
+    plausible = plausible_dates()
     shaped = col.str.contains(r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$")
-    real = col.str.to_date("%Y-%m-%d", strict=False).is_not_null()
-    return col.is_null() | (shaped & real), col
+    day = col.str.to_date("%Y-%m-%d", strict=False)
+    real = day.is_not_null() & day.is_between(plausible.earliest, plausible.latest)
+    return col.is_null() | (shaped & real.fill_null(False)), col
 
 
 def _count(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -161,6 +164,8 @@ def check(feed: Feed, frame: pl.DataFrame) -> Checked:
             values[name] = value
         if name in fast.required:
             accepted.append(col.is_not_null())  # the row path reports it missing
+        # A NUL character is the row path's problem (PostgreSQL cannot store it).
+        accepted.append(col.is_null() | ~col.str.contains("\x00", literal=True))
     marked = prepared.with_columns(pl.all_horizontal(accepted).alias("__ok"))
     good = marked.filter(pl.col("__ok"))
     built = good.select(
@@ -173,7 +178,7 @@ def check(feed: Feed, frame: pl.DataFrame) -> Checked:
     )
     rest_frame = marked.filter(~pl.col("__ok")).select(ROW, *fast.checks)
     rest = [
-        (row[ROW], {k: v for k, v in row.items() if k != ROW and v})
+        (row[ROW], {k: v for k, v in row.items() if k != ROW and present(v)})
         for row in rest_frame.iter_rows(named=True)
     ]
     return Checked(built=built, rest=rest)

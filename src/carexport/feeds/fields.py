@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -32,7 +32,9 @@ from sqlalchemy.types import TypeEngine
 
 from carexport.applications.enums import LicenseStatus
 from carexport.bulk import iso
+from carexport.config import get_settings
 from carexport.domain.country import country_code
+from carexport.domain.dates import DateRange, parse_iso_date
 from carexport.domain.facts import InspectionResult, ManufacturerKind, Rectification
 from carexport.domain.text import normalize_identifier
 from carexport.domain.uscc import is_valid_uscc
@@ -107,6 +109,50 @@ def _split(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A cell the reader could not take as it shows (an error value such as #N/A, a
+    formula without a saved value, a merged cell, a duplicate JSON key): put in place of
+    the field's value, the row schema reports it as that field's problem."""
+
+    shown: str | None  # what the report shows as the value (the cell, the range)
+    reason_zh: str
+    reason_en: str
+
+    def __str__(self) -> str:
+        return self.shown or ""
+
+
+@cache
+def plausible_dates() -> DateRange:
+    """The date range of Settings (earliest_date, latest_date): one for every feed path."""
+    settings = get_settings()
+    return DateRange(
+        date.fromisoformat(settings.earliest_date), date.fromisoformat(settings.latest_date)
+    )
+
+
+def day(value: Any) -> date:
+    """A YYYY-MM-DD text or a spreadsheet date cell, in the plausible range; never a
+    number (Pydantic would read 0, 86400 or "1767225600" as Unix timestamps)."""
+    plausible = plausible_dates()
+    if isinstance(value, date) and not isinstance(value, datetime):
+        if not plausible.earliest <= value <= plausible.latest:
+            raise ValueError(_out_of_range(plausible))
+        return value
+    try:
+        return parse_iso_date(value, plausible)
+    except ValueError as exc:
+        if "plausible" in str(exc):
+            raise ValueError(_out_of_range(plausible)) from None
+        raise ValueError("不是YYYY-MM-DD日期 / not a date YYYY-MM-DD") from None
+
+
+def _out_of_range(plausible: DateRange) -> str:
+    start, end = plausible.earliest.isoformat(), plausible.latest.isoformat()
+    return f"日期不在{start}至{end}之间 / date outside {start} to {end}"
+
+
 Vin = Annotated[str, AfterValidator(vin)]
 Uscc = Annotated[str, AfterValidator(uscc)]
 
@@ -146,9 +192,9 @@ TEXT = FieldType(str, check="text")
 LETTERS = FieldType(Annotated[str, Field(pattern=r"^[A-Za-z]+$")], check="letters")
 VIN = FieldType(Vin, check="vin")
 USCC = FieldType(Uscc, check="uscc")
-# Pydantic's own date parsing (in Rust): YYYY-MM-DD, or a date-time at midnight, which a
-# spreadsheet may hold; far faster than a Python validator on a million-row feed.
-DAY = FieldType(date, Date, _iso, check="day")
+# YYYY-MM-DD text or a date cell, in the plausible range (domain.dates, Settings); the
+# columnar path checks most rows of a large CSV without calling it.
+DAY = FieldType(Annotated[date, BeforeValidator(day)], Date, _iso, check="day")
 COUNT = FieldType(Annotated[int, Field(ge=0)], Integer, check="count")
 FLAG = FieldType(Annotated[bool, BeforeValidator(_bool)], Boolean, check="flag")
 COUNTRY = FieldType(Annotated[str, AfterValidator(country)])

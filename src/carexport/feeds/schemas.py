@@ -18,6 +18,7 @@ from pydantic_core.core_schema import ValidationInfo
 
 from carexport.applications.service import LICENSE_TABLE
 from carexport.bulk import RecordTable, Target
+from carexport.config import get_settings
 from carexport.credit.service import CREDIT_EVENT_TABLE
 from carexport.feeds import fields, records
 from carexport.feeds.fields import FeedField
@@ -26,6 +27,26 @@ from carexport.feeds.fields import FeedField
 class FeedRow(BaseModel):
     # Lax: a file's cells are text. Unknown columns were already dropped by the reader.
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        # Before any other check: a cell the reader refused, a NUL character (PostgreSQL
+        # cannot store it, SQLite would store it silently) or an overlong text is the
+        # field's problem, the same on every path and database.
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, fields.Refused):
+                raise ValueError(f"{item.reason_zh} / {item.reason_en}")
+            if isinstance(item, str):
+                if "\x00" in item:
+                    raise ValueError("含NUL字符（0x00） / contains a NUL character (0x00)")
+                limit = get_settings().max_cell_chars
+                if len(item) > limit:
+                    raise ValueError(
+                        f"超过{limit}个字符（CAREXPORT_MAX_CELL_CHARS） / longer than {limit} "
+                        "characters (the limit CAREXPORT_MAX_CELL_CHARS)"
+                    )
+        return value
 
 
 class _Validity(FeedRow):
