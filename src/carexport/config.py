@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
     login_lock_seconds: int = 15 * 60  # ...lock it for this long, whatever the password
     token_ttl_seconds: int = 8 * 60 * 60  # an API bearer token lives one working day
+    # argon2id cost (RFC 9106 "low memory" profile); tests lower it, never production
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+    argon2_parallelism: int = 4
 
 
 @cache
