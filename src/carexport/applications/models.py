@@ -1,14 +1,21 @@
-"""Applications, their vehicle lines and Annex 2 materials; licenses and their annex."""
+"""Applications, their vehicle lines and Annex 2 materials; licenses and their annex.
+
+The workflow's state lives here too: each application's status, `version` (optimistic
+concurrency), stored verdict and deadline, every saved content (`ApplicationContent`),
+every status change with its reason (`StatusChange`), and the per-region, per-year
+license counters (`LicenseCounter`) that keep license numbers gap-free.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from carexport.applications.enums import ApplicationStatus, LicenseStatus
-from carexport.db import Base
+from carexport.db import Base, UtcDateTime
 
 
 class Application(Base):
@@ -17,12 +24,32 @@ class Application(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_key: Mapped[str] = mapped_column(String, unique=True)
     application_no: Mapped[str] = mapped_column(String)
-    submitted_on: Mapped[date]
+    # The last submission's date; a draft's is the day its verdict was last computed.
+    submitted_on: Mapped[date | None]
     enterprise_uscc: Mapped[str] = mapped_column(String)
     enterprise_key: Mapped[str] = mapped_column(String, index=True)
     issuing_agency: Mapped[str | None] = mapped_column(String)
     destination_country: Mapped[str] = mapped_column(String)
-    status: Mapped[str] = mapped_column(String, default=ApplicationStatus.SUBMITTED.value)
+    status: Mapped[str] = mapped_column(String, default=ApplicationStatus.DRAFT.value)
+
+    # --- the workflow (null for applications loaded from files before it existed) ---
+    org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    # normalize_text(issuing_agency): the agency whose reviewers see it.
+    agency_key: Mapped[str | None] = mapped_column(String, index=True)
+    # Raised by every change; every action names the version it was based on.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # APPLICATION.json
+    license_year: Mapped[int | None]  # next year's license (第十三条), or null
+    verdict: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    decision: Mapped[str | None] = mapped_column(String)  # the verdict's pass/review/fail
+    due_on: Mapped[date | None] = mapped_column(index=True)
+    # Set at the first submission and never cleared: from then on the agency sees it.
+    first_submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    recommended_by: Mapped[int | None]  # the user who sent it to countersign
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     vehicles: Mapped[list[VehicleLine]] = relationship(
         back_populates="application",
@@ -79,6 +106,8 @@ class License(Base):
     """An export license (出口许可证); "open" licenses block their VINs elsewhere."""
 
     __tablename__ = "licenses"
+    # Numbers issued here are unique per region and year (the counter's backstop).
+    __table_args__ = (UniqueConstraint("region", "year", "sequence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     license_key: Mapped[str] = mapped_column(String, unique=True)
@@ -92,6 +121,12 @@ class License(Base):
     issued_on: Mapped[date | None]
     valid_to: Mapped[date | None]
     status: Mapped[str] = mapped_column(String, default=LicenseStatus.OPEN.value, index=True)
+    # --- licenses issued here (null for licenses from the feed) ---
+    region: Mapped[str | None] = mapped_column(String(2))
+    year: Mapped[int | None]
+    sequence: Mapped[int | None]
+    valid_from: Mapped[date | None]
+    destination_country: Mapped[str | None] = mapped_column(String)
 
 
 class LicenseVehicle(Base):
@@ -107,3 +142,48 @@ class LicenseVehicle(Base):
     model: Mapped[str | None] = mapped_column(String)
     registration_date: Mapped[date | None]
     transfer_for_export_date: Mapped[date | None]
+
+
+class ApplicationContent(Base):
+    """Every content an application was saved with, numbered from 1."""
+
+    __tablename__ = "application_contents"
+    __table_args__ = (UniqueConstraint("application_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    saved_by: Mapped[int | None]  # user id
+
+
+class StatusChange(Base):
+    """One action on an application: who, when, from and to which status, and why."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String)
+    from_status: Mapped[str | None] = mapped_column(String)
+    to_status: Mapped[str] = mapped_column(String)
+    reason: Mapped[str | None] = mapped_column(String)
+    user_id: Mapped[int | None]
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int]  # the application's version after the change
+
+
+class LicenseCounter(Base):
+    """The last sequence number used per region and year: approvals take it under a row
+    lock, so that numbers are unique and gap-free (a rolled-back approval gives it back)."""
+
+    __tablename__ = "license_counters"
+
+    region: Mapped[str] = mapped_column(String(2), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int]

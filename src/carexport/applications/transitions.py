@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from carexport.applications.enums import Action, ApplicationStatus
-from carexport.errors import CarexportError
+from carexport.errors import Conflict, Forbidden, InputProblem, InvalidInput
 
 S = ApplicationStatus
 A = Action
@@ -56,30 +56,32 @@ _TABLE: Mapping[tuple[ApplicationStatus, Action], ApplicationStatus] = {
 _REASON_REQUIRED = frozenset({A.RETURN, A.REFUSE})
 
 
-class ActionForbidden(CarexportError):
+class ActionForbidden(Forbidden):
     """The user's role may not take this action here (403)."""
 
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
-
-class ActionConflict(CarexportError):
+class ActionConflict(Conflict):
     """The action does not fit the application's current status or version (409)."""
 
     def __init__(self, message: str, status: str, version: int | None = None) -> None:
-        self.message = message
-        self.status = status
-        self.version = version
-        super().__init__(message)
+        super().__init__(message, status=status, version=version)
 
 
-class ReasonRequired(CarexportError):
+class ReasonRequired(InvalidInput):
     """A reason is required for this action and is missing or blank (422)."""
 
     def __init__(self, action: str) -> None:
         self.action = action
-        super().__init__(f"须填写理由 / a reason is required to {action}")
+        super().__init__(
+            [
+                InputProblem(
+                    "body",
+                    "reason",
+                    f"须填写理由 / a reason is required to {action}",
+                    "missing",
+                )
+            ]
+        )
 
 
 @dataclass(frozen=True)
