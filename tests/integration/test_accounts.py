@@ -25,9 +25,11 @@ PASSWORD = "correct horse battery"
 T0 = datetime(2026, 3, 10, 1, 0, tzinfo=UTC)
 
 
-def add_org(engine: Engine, kind: str, name: str, **kwargs: str) -> int:
+def add_org(
+    engine: Engine, kind: str, name: str, uscc: str | None = None, region: str | None = None
+) -> int:
     with UnitOfWork(engine) as uow:
-        return service.add_org(uow=uow, kind=kind, name=name, **kwargs).id
+        return service.add_org(uow=uow, kind=kind, name=name, uscc=uscc, region=region).id
 
 
 def add_user(engine: Engine, username: str, role: str, org_id: int | None) -> int:
