@@ -305,8 +305,8 @@ def csv_errors(path: Path, encoding: str) -> Iterator[None]:
     """Decoding and CSV syntax errors as UnusableFile, worded alike for every CSV reader."""
     try:
         yield
-    except UnicodeDecodeError as exc:
-        raise _not_encoded(path, encoding, exc.reason) from None
+    except UnicodeError as exc:  # a decoding error, or a UTF-16 stream without its BOM
+        raise _not_encoded(path, encoding, getattr(exc, "reason", str(exc))) from None
     except csv.Error as exc:
         raise UnusableFile(path, f"CSV格式错误（{exc}）", f"bad CSV ({exc})") from None
 
@@ -1004,8 +1004,9 @@ def _jsonl_rows(source: Source, encoding: str) -> Iterator[tuple[int, dict[str, 
                 continue
             try:
                 text = line.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise _not_encoded(source.path, encoding, exc.reason) from None
+            except UnicodeError as exc:
+                reason = getattr(exc, "reason", str(exc))
+                raise _not_encoded(source.path, encoding, reason) from None
             marks: dict[str, Refused] = {}
             try:
                 obj = parse(
