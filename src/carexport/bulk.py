@@ -29,6 +29,17 @@ transaction. A table that is empty when its first frame arrives (under a lock th
 keeps other writers out) is loaded directly: its indexes are dropped inside the
 transaction, the rows are copied into it, and the indexes are built again before the
 commit (decision 0006). A kill at any moment rolls all of it back.
+
+One writer per table at a time (issue 15): two imports used to meet inside the
+database, on SQLite as a 30-second wait ending in `database is locked`, on PostgreSQL
+as a deadlock when two files held the same keys in opposite orders. A writer now
+takes its tables before writing anything, waiting at most `lock_wait` seconds
+(`Settings.import_lock_wait_seconds`, default 0: refuse at once), and otherwise
+raises `StoreBusy`, which says another import is running. PostgreSQL: a
+transaction-scoped advisory lock per table, taken in name order (so two writers of
+overlapping tables cannot each hold what the other waits for); imports of different
+feeds still run side by side. SQLite, which has one writer per database anyway:
+`BEGIN IMMEDIATE` with the busy timeout set to the wait.
 """
 
 from __future__ import annotations
@@ -36,12 +47,15 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import JSON, Connection, Table, exc
+
+from carexport.errors import CarexportError
 
 if TYPE_CHECKING:  # frames come from the columnar path, which has Polars loaded already
     import polars as pl
@@ -119,6 +133,53 @@ def natural_key(*parts: object) -> str:
     )
 
 
+class StoreBusy(CarexportError):
+    """Another import (or load) is writing the same tables: nothing was written."""
+
+    def __init__(self, tables: Sequence[str], waited: float) -> None:
+        self.tables = tuple(tables)
+        self.waited = waited
+        names = ", ".join(tables)
+        super().__init__(
+            f"另一个导入正在写入（{names}），请等它结束后重试（等待{waited:g}秒，"
+            f"CAREXPORT_IMPORT_LOCK_WAIT_SECONDS） / another import is running and writing "
+            f"{names}; try again when it has finished (waited {waited:g} s, "
+            "CAREXPORT_IMPORT_LOCK_WAIT_SECONDS)"
+        )
+
+
+_POLL_SECONDS = 0.05  # PostgreSQL: how often a waiting writer tries its locks again
+
+
+def _lock_tables(connection: Connection, tables: Sequence[str], wait: float) -> None:
+    """Take the right to write `tables` for this transaction, or raise StoreBusy."""
+    names = sorted(set(tables))
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        if driver is None or driver.in_transaction:
+            return  # the caller's transaction has written already: it holds the lock
+        previous = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {max(int(wait * 1000), 0)}")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except exc.OperationalError as error:
+            if "locked" not in str(error.orig).lower() and "busy" not in str(error.orig).lower():
+                raise
+            raise StoreBusy(names, wait) from None
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous or 0)}")
+        return
+    deadline = time.monotonic() + max(wait, 0.0)
+    for name in names:
+        while not connection.exec_driver_sql(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(%(key)s, 0))",
+            {"key": f"carexport.bulk.{name}"},
+        ).scalar():
+            if time.monotonic() >= deadline:
+                raise StoreBusy(names, wait)
+            time.sleep(_POLL_SECONDS)
+
+
 @dataclass
 class BulkWriter:
     """Writes rows (tuples in `Target.columns` order) for a set of targets.
@@ -129,6 +190,8 @@ class BulkWriter:
 
     connection: Connection
     targets: Sequence[Target]
+    # Seconds to wait for another writer of these tables (see the module docstring).
+    lock_wait: float = 0.0
     _staged: set[str] = field(default_factory=set)
     # PostgreSQL, tables loaded directly (see the module docstring): name → the
     # statements that rebuild their indexes, run by finish().
@@ -142,6 +205,7 @@ class BulkWriter:
 
     def __post_init__(self) -> None:
         self.dialect = self.connection.dialect.name
+        _lock_tables(self.connection, [t.name for t in self.targets], self.lock_wait)
         if self.dialect == "sqlite":
             # A large page cache keeps the unique indexes in memory during the load;
             # temp_store keeps sort work off the disk. Both last for this connection only.

@@ -179,17 +179,21 @@ def stage_feed(
     encoding: str = "utf-8-sig",
     batch_size: int = 5000,
     columnar_path: bool = True,
+    lock_wait: float = 0.0,
 ) -> Staged:
     """Validate every row of `path` and stage the valid ones; see the module docstring.
 
     Raises UnusableFile (nothing loaded) when the file cannot be read as this feed.
     Rows whose natural key repeats an earlier row of the same file are rejected: two
     versions of one record in one delivery are ambiguous. `columnar_path=False` forces
-    the row path (the tests compare the two).
+    the row path (the tests compare the two). Raises StoreBusy when another import
+    holds the feed's tables for longer than `lock_wait` seconds (bulk.py).
     """
     source = open_source(path, feed, fmt)
     writer = BulkWriter(
-        uow.session.connection(), [feed.target] + ([feed.part] if feed.part else [])
+        uow.session.connection(),
+        [feed.target] + ([feed.part] if feed.part else []),
+        lock_wait=lock_wait,
     )
     key_index = feed.target.key_index
     key_label = ",".join(source.label(f) for f in feed.key_fields)

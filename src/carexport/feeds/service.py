@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 
 from carexport.applications import service as applications
 from carexport.bulk import BulkWriter, RecordTable, Row, Target
+from carexport.config import get_settings
 from carexport.credit import service as credit
 from carexport.db import UnitOfWork
 from carexport.domain import facts as f
@@ -80,7 +81,11 @@ def load_facts(*, uow: UnitOfWork, facts: f.Facts) -> dict[str, int]:
     Idempotent: each row is upserted by its natural key. Within the document the first
     row per key counts (CHECK_FORMAT.md); a later row with the same key is dropped.
     """
-    writer = BulkWriter(uow.session.connection(), fact_targets())
+    writer = BulkWriter(
+        uow.session.connection(),
+        fact_targets(),
+        lock_wait=get_settings().import_lock_wait_seconds,
+    )
     counts: dict[str, int] = {}
     for collection in FACT_COLLECTIONS:
         table = collection.table
@@ -119,7 +124,9 @@ def import_feed(
 
     All-or-nothing: any bad row rejects the file and nothing changes. Skip-bad: the
     valid rows are loaded, the bad ones reported. Either way one transaction, one
-    commit. Raises UnknownFeed, or UnusableFile when the file cannot be read as a feed.
+    commit. Raises UnknownFeed, UnusableFile when the file cannot be read as a feed, or
+    StoreBusy when another import is writing the feed's tables (waiting at most
+    `Settings.import_lock_wait_seconds`).
     """
     feed = FEEDS.get(kind)
     if feed is None:
@@ -134,6 +141,7 @@ def import_feed(
         on_progress=on_progress,
         encoding=encoding,
         columnar_path=columnar_path,
+        lock_wait=get_settings().import_lock_wait_seconds,
     )
     if not staged.loadable:
         uow.rollback()
