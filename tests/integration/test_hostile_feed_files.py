@@ -592,3 +592,18 @@ def test_a_csv_without_the_required_column_names_the_row_and_headers_read(
     assert "row 1" in message
     assert "[VIN码|品牌]" in message
     assert "vin/车辆识别代号" in message
+
+
+def test_facts_import_refuses_a_nul_and_changes_nothing(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "FACTS.json"
+    path.write_text(
+        json.dumps({"registrations": [{"vin": V1, "brand": "长\x00城"}]}), encoding="utf-8"
+    )
+    run = cli(database_url, "facts", "import", str(path))
+    assert run.returncode == 2, run.stderr
+    assert "registrations[0].brand" in run.stderr
+    assert "NUL" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert registrations(engine) == []
