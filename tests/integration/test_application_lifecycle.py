@@ -12,21 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
 
 from carexport import audit, clock
-from carexport.accounts import passwords
 from carexport.accounts import service as accounts
 from carexport.accounts.actor import Actor
 from carexport.applications import service
 from carexport.applications.enums import Action, ApplicationStatus
 from carexport.applications.models import Application, ApplicationContent, LicenseVehicle
 from carexport.applications.transitions import ActionConflict, ActionForbidden, ReasonRequired
+from carexport.config import get_settings
 from carexport.db import UnitOfWork
 from carexport.domain.facts import Facts
 from carexport.errors import Conflict, Forbidden, InvalidInput, NotFound
 from carexport.feeds import service as feeds
+from tests.accounts_fixtures import CHEAP_ARGON2
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TODAY = date(2026, 3, 13)  # a Friday: due_on is Wednesday 18 March
@@ -55,7 +55,9 @@ class World:
 def world(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> World:
     monkeypatch.setattr(clock, "today", lambda at=None: TODAY)
     # Cheap hashes: these tests are about applications, not password cost.
-    monkeypatch.setattr(passwords, "_hasher", lambda: PasswordHasher(1, 1024, 1))
+    for name, value in CHEAP_ARGON2.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
     for name in ("pass", "review"):
         facts = Facts.model_validate_json((EXAMPLES / name / "facts.json").read_text())
         with UnitOfWork(engine) as uow:

@@ -40,7 +40,9 @@ from carexport.applications.models import (
     VehicleLine,
 )
 from carexport.applications.transitions import (
+    ROLES,
     ActionConflict,
+    ActionForbidden,
     ReasonRequired,
     blank,
     next_status,
@@ -234,8 +236,11 @@ def _load(uow: UnitOfWork, actor: Actor, application_id: int) -> Application:
     return app
 
 
-def _claim(uow: UnitOfWork, actor: Actor, application_id: int, version: int) -> Application:
-    """Raise the application's version if it is still `version`; else explain why not."""
+def _claim(
+    uow: UnitOfWork, actor: Actor, application_id: int, version: int, action: Action
+) -> Application:
+    """Raise the application's version if it is still `version`; else explain why not
+    (404 before 403 before 409, so that each refusal tells only what the caller may know)."""
     result = uow.session.execute(
         update(Application)
         .where(Application.id == application_id, Application.version == version)
@@ -244,6 +249,10 @@ def _claim(uow: UnitOfWork, actor: Actor, application_id: int, version: int) -> 
     )
     app = _load(uow, actor, application_id)
     if cast(CursorResult[Any], result).rowcount != 1:
+        if actor.role not in ROLES[action]:
+            raise ActionForbidden(
+                f"角色 {actor.role} 不能执行 {action} / the role {actor.role} may not {action}"
+            )
         raise ActionConflict(
             f"申请已被修改（当前版本 {app.version}），请刷新后重试 / the application has "
             f"changed (version {app.version} now, not {version}): reload and try again",
@@ -461,7 +470,7 @@ def edit(
     *, uow: UnitOfWork, actor: Actor, application_id: int, version: int, body: Any
 ) -> Application:
     """Replace a draft's or a returned application's content (kept as a new version)."""
-    app = _claim(uow, actor, application_id, version)
+    app = _claim(uow, actor, application_id, version, Action.EDIT)
     status = ApplicationStatus(app.status)
     next_status(status=status, action=Action.EDIT, role=actor.role)
     now, today = clock.now(), clock.today()
@@ -476,7 +485,7 @@ def edit(
 def submit(*, uow: UnitOfWork, actor: Actor, application_id: int, version: int) -> Application:
     """Submit: the verdict from the store as of today is stored with the application and
     never changes; the content is frozen; the agency's clock starts (due_on)."""
-    app = _claim(uow, actor, application_id, version)
+    app = _claim(uow, actor, application_id, version, Action.SUBMIT)
     status = ApplicationStatus(app.status)
     move = next_status(status=status, action=Action.SUBMIT, role=actor.role)
     now, today = clock.now(), clock.today()
@@ -513,7 +522,7 @@ def submit(*, uow: UnitOfWork, actor: Actor, application_id: int, version: int) 
 def withdraw(
     *, uow: UnitOfWork, actor: Actor, application_id: int, version: int, reason: str | None
 ) -> Application:
-    app = _claim(uow, actor, application_id, version)
+    app = _claim(uow, actor, application_id, version, Action.WITHDRAW)
     status = ApplicationStatus(app.status)
     move = next_status(status=status, action=Action.WITHDRAW, role=actor.role, reason=reason)
     now = clock.now()
@@ -543,7 +552,7 @@ def decide(
         raise InvalidInput(
             [InputProblem("body", "action", "须为 approve、refuse 或 return", "enum")]
         )
-    app = _claim(uow, actor, application_id, version)
+    app = _claim(uow, actor, application_id, version, action)
     status = ApplicationStatus(app.status)
     move = next_status(
         status=status,

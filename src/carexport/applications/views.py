@@ -9,19 +9,49 @@ publishes its schema under components (see `REQUEST_MODELS`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from carexport import jsondoc
+from carexport import clock, jsondoc
+from carexport.accounts.actor import Actor
+from carexport.accounts.auth import CurrentActor
+from carexport.accounts.enums import AGENCY_ROLES, Role
+from carexport.applications import service
+from carexport.applications.enums import UNDER_REVIEW, Action, ApplicationStatus
 from carexport.applications.inputs import validate
-from carexport.applications.schemas import CheckRequest, ErrorBody, Verdict
+from carexport.applications.models import Application
+from carexport.applications.schemas import (
+    AnnexLine,
+    ApplicationList,
+    ApplicationRead,
+    ApplicationReviewRead,
+    CheckRequest,
+    ConflictBody,
+    DecisionBody,
+    EditBody,
+    ErrorBody,
+    ExtendBody,
+    LicenseRead,
+    Refusal,
+    Verdict,
+    VersionBody,
+    WithdrawBody,
+)
+from carexport.audit import format_at
 from carexport.config import get_settings
-from carexport.errors import InputProblem, InvalidInput
+from carexport.db import UnitOfWork
+from carexport.errors import InputProblem, InvalidInput, NotFound
 from carexport.rules.evaluate import evaluate
 from carexport.rules.registry import Lang
+
+M = TypeVar("M", bound=BaseModel)
 
 router = APIRouter(prefix="/api/v1", tags=["check 预审"])
 
@@ -111,3 +141,329 @@ async def check(
     )
     # The contract's JSON, exactly as the CLI prints it (not re-serialised by FastAPI).
     return JSONResponse(verdict.as_json())
+
+
+# --- the workflow API (WORKFLOW.md "API routes") ------------------------------------
+#
+# Bodies are read by the same strict reader as /check; errors are the services'
+# (NotFound, Forbidden, Conflict, InvalidInput), answered by web/errors.py. The database
+# work runs in the thread pool, off the event loop.
+
+_MAX_ID = 2**31 - 1  # an id past the column's range is simply not there (not a 500)
+_WORKFLOW: list[str | Enum] = ["applications 申请"]
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Refusal, "description": "no, unknown or expired bearer token"},
+    403: {"model": Refusal, "description": "the caller's role may not do this"},
+    404: {"model": Refusal, "description": "no such object, or another organisation's"},
+    409: {"model": ConflictBody, "description": "not in this status, or a stale version"},
+    413: {"model": ErrorBody, "description": "body larger than CAREXPORT_MAX_BODY_BYTES"},
+    422: {"model": ErrorBody, "description": "invalid input: one problem per field"},
+}
+
+
+def _id(application_id: int) -> int:
+    if not 1 <= application_id <= _MAX_ID:
+        raise NotFound(f"没有该申请 / no application {application_id}")
+    return application_id
+
+
+async def _json(request: Request) -> Any:
+    settings = get_settings()
+    if not is_json(request.headers.get("content-type")):
+        raise InvalidInput(
+            [
+                InputProblem(
+                    "body",
+                    "",
+                    "the body must be JSON (Content-Type: application/json)",
+                    "unsupported_media_type",
+                )
+            ]
+        )
+    data = await request.body()
+    return jsondoc.parse(
+        data,
+        source="body",
+        max_depth=settings.max_json_depth,
+        max_echo_chars=settings.max_echo_chars,
+        max_text_chars=settings.max_cell_chars,
+    )
+
+
+def _body(model: type[M], value: Any) -> M:
+    return validate(model, value, "body", get_settings())
+
+
+def _overdue(app: Application, today: date) -> bool:
+    return (
+        app.due_on is not None
+        and app.status in {s.value for s in UNDER_REVIEW}
+        and app.due_on < today
+    )
+
+
+def _read(uow: UnitOfWork, actor: Actor, app: Application) -> dict[str, Any]:
+    """The application as GET shows it: the agency's schema for agency staff and the
+    monitor, the exporter's (without who decided) for everyone else."""
+    lic = service.license_of(uow=uow, application=app)
+    changes = service.status_changes(uow=uow, application=app)
+    staff = actor.role in AGENCY_ROLES or actor.role == Role.MONITOR
+    common: dict[str, Any] = {
+        "id": app.id,
+        "application_id": app.application_no,
+        "status": app.status,
+        "version": app.version,
+        "application": app.content,
+        "verdict": app.verdict,
+        "decision": app.decision,
+        "due_on": app.due_on,
+        "overdue": _overdue(app, clock.today()),
+        "submitted_on": app.submitted_on,
+        "license_year": app.license_year,
+        "license_no": None if lic is None else lic.license_no,
+    }
+    rows = [
+        {
+            "action": c.action,
+            "from_status": c.from_status,
+            "to_status": c.to_status,
+            "reason": c.reason,
+            "at": format_at(c.at),
+            "version": c.version,
+            "user_id": c.user_id,
+        }
+        for c in changes
+    ]
+    if staff:
+        read: BaseModel = ApplicationReviewRead.model_validate(
+            {**common, "changes": rows, "recommended_by": app.recommended_by}
+        )
+    else:
+        read = ApplicationRead.model_validate({**common, "changes": rows})
+    return read.model_dump(mode="json")
+
+
+def _license(view: service.LicenseView) -> dict[str, Any]:
+    lic = view.license
+    return LicenseRead(
+        license_no=lic.license_no,
+        status=lic.status,
+        issued_on=lic.issued_on,
+        valid_from=lic.valid_from,
+        valid_to=lic.valid_to,
+        agency=lic.agency,
+        enterprise_uscc=lic.enterprise_uscc,
+        destination_country=lic.destination_country,
+        application=lic.application_id,
+        annex=[
+            AnnexLine(
+                vin=a.vin,
+                brand=a.brand,
+                model=a.model,
+                registration_date=a.registration_date,
+                transfer_for_export_date=a.transfer_for_export_date,
+            )
+            for a in view.annex
+        ],
+    ).model_dump(mode="json")
+
+
+def _act(actor: Actor, use_case: Callable[..., Application], **kwargs: Any) -> dict[str, Any]:
+    with UnitOfWork() as uow:
+        app = use_case(uow=uow, actor=actor, **kwargs)
+        return _read(uow, actor, app)
+
+
+@router.post(
+    "/applications",
+    status_code=201,
+    tags=_WORKFLOW,
+    responses=_REFUSALS,
+    summary="新建申请（草稿）/ Create a draft application",
+    response_model=ApplicationRead,
+)
+async def create_application(request: Request, actor: CurrentActor) -> JSONResponse:
+    value = await _json(request)
+    # The body is the APPLICATION document; {"application": {...}} is accepted too.
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("application"), dict)
+        and "vehicles" not in value
+    ):
+        value = value["application"]
+    body = await run_in_threadpool(_act, actor, service.create, body=value)
+    return JSONResponse(body, status_code=201)
+
+
+@router.get(
+    "/applications",
+    tags=_WORKFLOW,
+    responses=_REFUSALS,
+    summary="申请列表 / Applications the caller may see",
+    response_model=ApplicationList,
+)
+def list_applications(
+    actor: CurrentActor,
+    status: Annotated[ApplicationStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000,
+    offset: Annotated[int, Query(ge=0, le=_MAX_ID)] = 0,
+) -> dict[str, Any]:
+    today = clock.today()
+    with UnitOfWork() as uow:
+        apps = service.list_applications(
+            uow=uow, actor=actor, status=status, limit=limit, offset=offset
+        )
+        items = [
+            {
+                "id": a.id,
+                "application_id": a.application_no,
+                "status": a.status,
+                "version": a.version,
+                "due_on": a.due_on,
+                "decision": a.decision,
+                "overdue": _overdue(a, today),
+                "issuing_agency": a.issuing_agency,
+                "enterprise_uscc": a.enterprise_uscc,
+                "submitted_on": a.submitted_on,
+            }
+            for a in apps
+        ]
+    return ApplicationList.model_validate({"items": items}).model_dump(mode="json")
+
+
+@router.get(
+    "/applications/{application_id}",
+    tags=_WORKFLOW,
+    responses=_REFUSALS,
+    summary="查看申请 / One application",
+    response_model=ApplicationRead,
+)
+def get_application(application_id: int, actor: CurrentActor) -> dict[str, Any]:
+    return _act(actor, service.get, application_id=_id(application_id))
+
+
+@router.put(
+    "/applications/{application_id}",
+    tags=_WORKFLOW,
+    responses=_REFUSALS,
+    summary="修改申请内容 / Replace a draft's or a returned application's content",
+    response_model=ApplicationRead,
+)
+async def edit_application(
+    application_id: int, request: Request, actor: CurrentActor
+) -> dict[str, Any]:
+    body = _body(EditBody, await _json(request))
+    return await run_in_threadpool(
+        _act,
+        actor,
+        service.edit,
+        application_id=_id(application_id),
+        version=body.version,
+        body=body.application,
+    )
+
+
+@router.post(
+    "/applications/{application_id}/submit",
+    tags=_WORKFLOW,
+    responses=_REFUSALS,
+    summary="提交申请 / Submit",
+    response_model=ApplicationRead,
+)
+async def submit_application(
+    application_id: int, request: Request, actor: CurrentActor
+) -> dict[str, Any]:
+    body = _body(VersionBody, await _json(request))
+    return await run_in_threadpool(
+        _act, actor, service.submit, application_id=_id(application_id), version=body.version
+    )
+
+
+@router.post(
+    "/applications/{application_id}/withdraw",
+    tags=_WORKFLOW,
+    responses=_REFUSALS,
+    summary="撤回申请 / Withdraw",
+    response_model=ApplicationRead,
+)
+async def withdraw_application(
+    application_id: int, request: Request, actor: CurrentActor
+) -> dict[str, Any]:
+    body = _body(WithdrawBody, await _json(request))
+    return await run_in_threadpool(
+        _act,
+        actor,
+        service.withdraw,
+        application_id=_id(application_id),
+        version=body.version,
+        reason=body.reason,
+    )
+
+
+@router.post(
+    "/applications/{application_id}/decision",
+    tags=_WORKFLOW,
+    responses=_REFUSALS,
+    summary="审核决定 / Approve, refuse or return",
+    response_model=ApplicationReviewRead,
+)
+async def decide_application(
+    application_id: int, request: Request, actor: CurrentActor
+) -> dict[str, Any]:
+    body = _body(DecisionBody, await _json(request))
+    return await run_in_threadpool(
+        _act,
+        actor,
+        service.decide,
+        application_id=_id(application_id),
+        version=body.version,
+        action=Action(body.action),
+        reason=body.reason,
+    )
+
+
+@router.get(
+    "/applications/{application_id}/history",
+    tags=_WORKFLOW,
+    responses=_REFUSALS,
+    summary="审计记录 / Audit entries of the application and its license",
+)
+def application_history(application_id: int, actor: CurrentActor) -> list[dict[str, Any]]:
+    with UnitOfWork() as uow:
+        return service.history(uow=uow, actor=actor, application_id=_id(application_id))
+
+
+@router.get(
+    "/licenses/{license_no}",
+    tags=_WORKFLOW,
+    responses=_REFUSALS,
+    summary="查看许可证 / One license with its annex",
+    response_model=LicenseRead,
+)
+def get_license(license_no: str, actor: CurrentActor) -> dict[str, Any]:
+    with UnitOfWork() as uow:
+        return _license(service.get_license(uow=uow, actor=actor, license_no=license_no[:100]))
+
+
+@router.post(
+    "/licenses/{license_no}/extend",
+    tags=_WORKFLOW,
+    responses=_REFUSALS,
+    summary="许可证延期 / Extend a license (第十六条)",
+    response_model=LicenseRead,
+)
+async def extend_license(license_no: str, request: Request, actor: CurrentActor) -> dict[str, Any]:
+    body = _body(ExtendBody, await _json(request))
+
+    def work() -> dict[str, Any]:
+        with UnitOfWork() as uow:
+            view = service.extend_license(
+                uow=uow,
+                actor=actor,
+                license_no=license_no[:100],
+                valid_to=body.valid_to,
+                reason=body.reason,
+            )
+            return _license(view)
+
+    return await run_in_threadpool(work)
