@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -128,3 +129,30 @@ def test_logout_revokes_the_token(client: TestClient) -> None:
     token = login(client, "exporter.fz")
     assert client.post("/api/v1/auth/logout", headers=bearer(token)).status_code == 204
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+
+
+def test_a_body_that_is_not_utf8_json_gets_422_with_problems(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/auth/token", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["field"].startswith("body")
+
+
+def test_an_unmigrated_store_answers_503_saying_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAREXPORT_DATABASE_URL", f"sqlite:///{tmp_path}/empty.sqlite3")
+    get_settings.cache_clear()
+    default_engine.cache_clear()
+    try:
+        app = TestClient(create_app())
+        login_response = app.post("/api/v1/auth/token", json={"username": "a", "password": "b"})
+        me_response = app.get("/api/v1/me", headers=bearer("whatever"))
+    finally:
+        default_engine().dispose()
+        default_engine.cache_clear()
+        get_settings.cache_clear()
+    for response in (login_response, me_response):
+        assert response.status_code == 503
+        assert "carexport db upgrade" in response.json()["detail"]

@@ -17,7 +17,7 @@ from carexport.applications.views import router as check_router
 from carexport.config import get_settings
 from carexport.errors import CarexportError
 from carexport.jsondoc import clip
-from carexport.web.errors import add_error_handlers
+from carexport.web.errors import add_error_handlers, document_errors
 from carexport.web.limits import BodyLimit
 
 # Until the browser workflow lands, the root page points people at what exists.
@@ -82,12 +82,14 @@ def create_app() -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = with_request_models(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
+            app.openapi_schema = document_errors(
+                with_request_models(
+                    get_openapi(
+                        title=app.title,
+                        version=app.version,
+                        description=app.description,
+                        routes=app.routes,
+                    )
                 )
             )
         return app.openapi_schema
