@@ -98,6 +98,12 @@ def _license_rows(r: Any) -> tuple[Row, list[Row]]:
         "issued_on": iso(getattr(r, "issued_on", None)),
         "valid_to": iso(getattr(r, "valid_to", None)),
         "status": str(status.value if isinstance(status, Enum) else status),
+        # Numbered and dated by the workflow only (licenses issued here).
+        "region": None,
+        "year": None,
+        "sequence": None,
+        "valid_from": None,
+        "destination_country": None,
     }
     lines = [
         {
