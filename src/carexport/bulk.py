@@ -205,13 +205,16 @@ class BulkWriter:
 
     def __post_init__(self) -> None:
         self.dialect = self.connection.dialect.name
-        _lock_tables(self.connection, [t.name for t in self.targets], self.lock_wait)
         if self.dialect == "sqlite":
             # A large page cache keeps the unique indexes in memory during the load;
-            # temp_store keeps sort work off the disk. Both last for this connection only.
+            # temp_store keeps sort work off the disk. Both last for this connection only
+            # and are set before BEGIN (temp_store cannot change inside a transaction).
             self.connection.exec_driver_sql("PRAGMA cache_size=-262144")
             self.connection.exec_driver_sql("PRAGMA temp_store=MEMORY")
-        elif self.dialect == "postgresql":
+        elif self.dialect != "postgresql":  # pragma: no cover - the two supported databases
+            raise NotImplementedError(self.dialect)
+        _lock_tables(self.connection, [t.name for t in self.targets], self.lock_wait)
+        if self.dialect == "postgresql":
             driver = self.connection.connection.driver_connection
             assert driver is not None
             self._pg = driver
@@ -227,8 +230,6 @@ class BulkWriter:
                         f"ALTER TABLE {_stage(target)} ADD COLUMN IF NOT EXISTS {_MASK} text"
                     )
             self._copies: dict[str, Any] = {}
-        else:  # pragma: no cover - only the two supported databases
-            raise NotImplementedError(self.dialect)
 
     def write(
         self,

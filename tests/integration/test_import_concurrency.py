@@ -5,6 +5,7 @@ after 30 s, never a PostgreSQL deadlock."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -15,9 +16,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from carexport.bulk import BulkWriter, StoreBusy
-from carexport.db import UnitOfWork
+from carexport.db import UnitOfWork, make_engine
 from carexport.domain.vin import with_check_digit
-from carexport.feeds import records
+from carexport.feeds import records, service
 from tests.integration.test_import_absent_columns import csv_file
 
 VINS = [with_check_digit(f"LGXCE4CB8P0{n:06d}") for n in range(20000)]
@@ -120,3 +121,22 @@ def test_two_imports_of_the_same_keys_in_opposite_order_both_finish(
     with engine.connect() as conn:
         brands = set(conn.execute(text("SELECT brand FROM registrations")).scalars())
     assert brands in ({"甲"}, {"乙"})  # one file after the other, never a mix
+
+
+def test_an_import_starts_on_a_sqlite_connection_that_has_used_temp_storage(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    # The lock (BEGIN IMMEDIATE) comes after the connection's PRAGMAs: SQLite refuses
+    # to change temp_store inside a transaction once temp storage is in use.
+    database = tmp_path / "store.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    engine = make_engine(f"sqlite:///{database}", pool_size=1)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CREATE TEMP TABLE scratch (x)")
+        conn.commit()
+    path = csv_file(tmp_path / "r.csv", "vin,brand", f"{VINS[0]},比亚迪")
+    with UnitOfWork(engine) as uow:
+        result = service.import_feed(uow=uow, kind="registrations", path=path)
+    assert result.committed
+    assert count(engine) == 1
+    engine.dispose()

@@ -16,7 +16,8 @@ column it has clears it (issue 15). CSV and XLSX: the columns are those of the h
 row. JSON Lines: each row's own keys (listed under PRESENT); a key that
 is absent keeps, a key whose value is null or "" clears. A new record gets the
 declared default of a field it lacks. Parts given as a list (brands, VINs, persons)
-are replaced only when their column is there.
+are replaced only when their column is there. Ids follow the file, except that the
+rows of a JSON Lines file with different keys are written a group at a time per batch.
 """
 
 from __future__ import annotations
@@ -198,10 +199,10 @@ def stage_feed(
     key_index = feed.target.key_index
     key_label = ",".join(source.label(f) for f in feed.key_fields)
     seen: dict[Any, int] = {}
-    batch: list[tuple[Any, ...]] = []
-    parts: list[tuple[Any, ...]] = []
-    # What the rows of `batch` write (they share it; a row that differs flushes first).
-    batch_writes: tuple[Columns, bool] = (None, True)
+    # The rows to write, grouped by what they write (one group but for JSON Lines rows
+    # with different keys, whose groups are written one after the other per batch).
+    groups: dict[tuple[Columns, bool], tuple[list[Row], list[Row]]] = {}
+    pending = 0
     read = valid = rejected = problems = 0
     validate = feed.schema.model_validate
     build = feed.build
@@ -214,13 +215,14 @@ def stage_feed(
             on_problem(problem)
 
     def flush() -> None:
-        columns, replaces_parts = batch_writes
-        replaced: dict[Target, Sequence[Row]] | None = (
-            {feed.part: parts} if feed.part and replaces_parts else None
-        )
-        writer.write(feed.target, batch, replaced, columns=columns)
-        batch.clear()
-        parts.clear()
+        nonlocal pending
+        for (columns, replaces_parts), (batch, parts) in groups.items():
+            replaced: dict[Target, Sequence[Row]] | None = (
+                {feed.part: parts} if feed.part and replaces_parts else None
+            )
+            writer.write(feed.target, batch, replaced, columns=columns)
+        groups.clear()
+        pending = 0
 
     def file_writes() -> tuple[Columns, bool]:
         # The header has been read once the first row or block has come.
@@ -330,12 +332,11 @@ def stage_feed(
             continue  # the file is rejected already: validate the rest, write nothing
         fields_given = values.get(PRESENT)
         writes = file_writes() if fields_given is None else written(feed, frozenset(fields_given))
-        if writes != batch_writes:
-            flush()
-            batch_writes = writes
+        batch, parts = groups.setdefault(writes, ([], []))
         batch.append(record)
         parts.extend(part_rows)
-        if len(batch) >= batch_size:
+        pending += 1
+        if pending >= batch_size:
             flush()
     if on_progress is not None:
         on_progress(source.total, source.total)
