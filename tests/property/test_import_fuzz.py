@@ -118,8 +118,10 @@ def snapshot(engine: Engine) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     path = tmp_path_factory.mktemp("fuzz") / "store.sqlite3"
+    migrating = make_engine(f"sqlite:///{path}")
+    upgrade(migrating)
+    migrating.dispose()  # imports use a fresh engine, as a command does
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
     yield engine
     engine.dispose()
 
