@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, cast
 
@@ -443,10 +443,18 @@ def _stored_application(app: Application) -> DomainApplication:
     return validate(DomainApplication, app.content, "application", settings)
 
 
-def create(*, uow: UnitOfWork, actor: Actor, body: Any) -> Application:
+def _when(at: datetime | None) -> tuple[datetime, date]:
+    """The instant and the office date of an action: now and today, or `at` for an action
+    recorded after the fact (the demo's year of applications, an import of earlier files)."""
+    if at is None:
+        return clock.now(), clock.today()
+    return at.astimezone(UTC), at.astimezone(clock.OFFICE_ZONE).date()
+
+
+def create(*, uow: UnitOfWork, actor: Actor, body: Any, at: datetime | None = None) -> Application:
     """A new draft from the exporter's APPLICATION document; its verdict as of today."""
     next_status(status=None, action=Action.CREATE, role=actor.role)
-    now, today = clock.now(), clock.today()
+    now, today = _when(at)
     application, license_year = _parse(body, application_no="pending", today=today)
     agency_key = _check_parties(uow, actor, application)
     app = Application(
@@ -473,13 +481,19 @@ def create(*, uow: UnitOfWork, actor: Actor, body: Any) -> Application:
 
 
 def edit(
-    *, uow: UnitOfWork, actor: Actor, application_id: int, version: int, body: Any
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    application_id: int,
+    version: int,
+    body: Any,
+    at: datetime | None = None,
 ) -> Application:
     """Replace a draft's or a returned application's content (kept as a new version)."""
     app = _claim(uow, actor, application_id, version, Action.EDIT)
     status = ApplicationStatus(app.status)
     next_status(status=status, action=Action.EDIT, role=actor.role)
-    now, today = clock.now(), clock.today()
+    now, today = _when(at)
     application, license_year = _parse(body, application_no=app.application_no, today=today)
     agency_key = _check_parties(uow, actor, application)
     _save_content(uow, actor, app, application, license_year, agency_key, today, now)
@@ -488,13 +502,15 @@ def edit(
     return app
 
 
-def submit(*, uow: UnitOfWork, actor: Actor, application_id: int, version: int) -> Application:
+def submit(
+    *, uow: UnitOfWork, actor: Actor, application_id: int, version: int, at: datetime | None = None
+) -> Application:
     """Submit: the verdict from the store as of today is stored with the application and
     never changes; the content is frozen; the agency's clock starts (due_on)."""
     app = _claim(uow, actor, application_id, version, Action.SUBMIT)
     status = ApplicationStatus(app.status)
     move = next_status(status=status, action=Action.SUBMIT, role=actor.role)
-    now, today = clock.now(), clock.today()
+    now, today = _when(at)
     problem = license_year_problem(app.license_year, today, LicenseRules.on(today))
     if problem is not None:
         raise InvalidInput([InputProblem("application", "license_year", problem, "license_year")])
@@ -526,12 +542,18 @@ def submit(*, uow: UnitOfWork, actor: Actor, application_id: int, version: int) 
 
 
 def withdraw(
-    *, uow: UnitOfWork, actor: Actor, application_id: int, version: int, reason: str | None
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    application_id: int,
+    version: int,
+    reason: str | None,
+    at: datetime | None = None,
 ) -> Application:
     app = _claim(uow, actor, application_id, version, Action.WITHDRAW)
     status = ApplicationStatus(app.status)
     move = next_status(status=status, action=Action.WITHDRAW, role=actor.role, reason=reason)
-    now = clock.now()
+    now, _ = _when(at)
     app.status = move.to.value
     app.due_on = None
     app.updated_at = now
@@ -550,6 +572,7 @@ def decide(
     version: int,
     action: Action,
     reason: str | None,
+    at: datetime | None = None,
 ) -> Application:
     """Approve, refuse or return (the agency). An approval of a `review` verdict goes to
     a senior reviewer's countersign; an approval that stands issues the license in this
@@ -568,7 +591,7 @@ def decide(
         reason=reason,
         is_recommender=app.recommended_by is not None and app.recommended_by == actor.user_id,
     )
-    now, today = clock.now(), clock.today()
+    now, today = _when(at)
     app.status = move.to.value
     app.updated_at = now
     extra: dict[str, Any] = {"decision": app.decision}
@@ -628,6 +651,19 @@ def _next_sequence(uow: UnitOfWork, region: str, year: int) -> int:
         .returning(LicenseCounter.last)
     )
     return int(session.execute(statement).scalar_one())
+
+
+def continue_numbering(*, uow: UnitOfWork, region: str, year: int, last: int) -> None:
+    """Licenses numbered before this store issued any (a former system's, loaded from the
+    licenses feed) hold `region`-`year`-000001 … `last`: the next license issued here
+    gets `last` + 1. Never lowers a counter (a number is never given twice)."""
+    session = uow.session
+    counter = session.get(LicenseCounter, (region, year), with_for_update=True)
+    if counter is None:
+        session.add(LicenseCounter(region=region, year=year, last=last))
+    elif counter.last < last:
+        counter.last = last
+    uow.commit()
 
 
 def _issue_license(
