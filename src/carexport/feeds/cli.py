@@ -56,7 +56,7 @@ def db_upgrade() -> None:
     engine = default_engine()
     upgrade(engine)
     url = engine.url.render_as_string()
-    err.print(f"数据库结构已是最新版本 / schema at the latest migration: {url}")
+    err.print(f"数据库结构已是最新版本 / schema at the latest migration: {url}", soft_wrap=True)
 
 
 def _ready() -> None:
