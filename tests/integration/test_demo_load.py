@@ -23,7 +23,7 @@ def test_outlets_customs_and_deregistrations_load_and_reload_unchanged(
     engine: Engine, tmp_path: Path
 ) -> None:
     world = generate_world(vehicles=150, seed=5)
-    files = write_feeds(world, tmp_path)
+    files = write_feeds(world.feeds, tmp_path)
 
     for _ in range(2):  # a second load upserts the same rows: nothing changes
         with UnitOfWork(engine) as uow:

@@ -748,6 +748,11 @@ def get(*, uow: UnitOfWork, actor: Actor, application_id: int) -> Application:
     return _load(uow, actor, application_id)
 
 
+def holds_applications(*, uow: UnitOfWork) -> bool:
+    """Whether any application was filed here (the demo files its year only once)."""
+    return uow.session.scalar(select(Application.id).limit(1)) is not None
+
+
 def license_of(*, uow: UnitOfWork, application: Application) -> License | None:
     return uow.session.scalar(
         select(License).where(License.application_id == application.id).order_by(License.id)

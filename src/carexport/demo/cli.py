@@ -1,11 +1,17 @@
 """`carexport demo generate`: a synthetic world, written as files and/or loaded into the store.
 
+Loaded, the world also becomes the workflow's: its organisations, the demo users of
+every role (README, "Demo users / 演示账号") and a year of applications in every status.
+The world's today is the workflow's (`CAREXPORT_TODAY`, else the date in Asia/Shanghai),
+so the queues are as fresh as the day the demo is served.
+
 Exit codes: 0 done (also when `--if-empty` skipped the load), 2 the store is not ready.
 """
 
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -14,16 +20,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from carexport import clock
 from carexport.db import UnitOfWork, default_engine
 from carexport.demo import service
 from carexport.demo.files import write_applications, write_facts, write_feeds
+from carexport.demo.people import People, choose_people
 from carexport.demo.problems import SPECS
+from carexport.demo.tables import DEMO_TODAY, LAW_2026
+from carexport.demo.workflow import feeds_without
 from carexport.demo.world import DemoWorld, generate_world
 from carexport.errors import CarexportError
 from carexport.feeds.store_facts import StoreNotReady
 from carexport.migrations import is_migrated
 
-# The store has no application service yet: loaded worlds keep their applications here.
+# A loaded world's applications also as files, for `carexport check` by hand.
 STORE_APPLICATIONS_DIR = Path("var/demo/applications")
 
 err = Console(stderr=True)
@@ -75,7 +85,7 @@ def generate(
             if out is None:
                 return
         with err.status(f"生成 {vehicles} 辆车的演示数据 / generating {vehicles} vehicles …"):
-            world = generate_world(vehicles=vehicles, seed=seed)
+            world = generate_world(vehicles=vehicles, seed=seed, today=demo_today())
         _show(world)
         if out is not None:
             _write(world, out)
@@ -84,6 +94,13 @@ def generate(
     except CarexportError as exc:
         err.print(f"error: {exc}", markup=False, soft_wrap=True)  # one line
         raise typer.Exit(2) from None
+
+
+def demo_today() -> date:
+    """The workflow's today (CAREXPORT_TODAY or the date in Asia/Shanghai); the fixed
+    DEMO_TODAY if that is before the 2026 regime, which the world must show."""
+    today = clock.today()
+    return today if today > LAW_2026 else DEMO_TODAY
 
 
 def _store_has_data() -> bool:
@@ -108,7 +125,7 @@ def _progress() -> Progress:
 def _write(world: DemoWorld, out: Path) -> None:
     facts_path = write_facts(world, out)
     _write_applications(world, out / "applications")
-    feeds = write_feeds(world, out / "feeds")
+    feeds = write_feeds(world.feeds, out / "feeds")
     err.print(f"已写出 / written: {facts_path}, {out / 'applications'}", markup=False)
     err.print(
         "数据源文件 / feed files (carexport import KIND FILE): "
@@ -133,23 +150,51 @@ def _load(world: DemoWorld) -> None:
         "已载入 / loaded: " + ", ".join(f"{name} {count}" for name, count in counts.items()),
         markup=False,
     )
+    people = choose_people(world, today=world.today)
+    # The licenses the workflow issues itself leave the feed (feeds_without).
+    feeds = feeds_without(world, filing=people.filing, since=people.since)
     # The later feeds go in by the path `carexport import` takes, from JSON Lines files.
     with (
         tempfile.TemporaryDirectory(prefix="carexport-demo-") as scratch,
         err.status("载入网点、许可证、报关与注销 / loading outlets, licenses, customs …"),
         UnitOfWork(default_engine()) as uow,
     ):
-        loaded = service.load_feed_files(uow=uow, files=write_feeds(world, Path(scratch)))
+        loaded = service.load_feed_files(uow=uow, files=write_feeds(feeds, Path(scratch)))
     err.print(
         "已载入 / loaded: " + ", ".join(f"{name} {count}" for name, count in loaded.items()),
         markup=False,
     )
-    _write_applications(world, STORE_APPLICATIONS_DIR)
+    with (
+        err.status("机构、演示账号与一年的申请 / organisations, demo users, a year of filing …"),
+        UnitOfWork(default_engine()) as uow,
+    ):
+        actions = service.load_workflow(
+            uow=uow, world=world, people=people, licenses=feeds["licenses"], today=world.today
+        )
     err.print(
-        f"申请另存为文件 / applications written to {STORE_APPLICATIONS_DIR} "
-        "(the store has no application service yet)",
+        "业务流程 / workflow: "
+        + (", ".join(f"{name} {count}" for name, count in sorted(actions.items())) or "—"),
         markup=False,
     )
+    _show_users(people)
+    _write_applications(world, STORE_APPLICATIONS_DIR)
+    err.print(
+        f"申请另存为文件 / applications also written to {STORE_APPLICATIONS_DIR}", markup=False
+    )
+
+
+def _show_users(people: People) -> None:
+    table = Table(title="演示账号（仅供演示）/ demo users (DEMO ONLY)")
+    for column in ("username", "role", "org", "password"):
+        table.add_column(column)
+    for user in people.users:
+        table.add_row(
+            user.username,
+            user.role.value,
+            "—" if user.org is None else user.org.name,
+            user.password,
+        )
+    err.print(table)
 
 
 def _show(world: DemoWorld) -> None:

@@ -42,14 +42,14 @@ def write_applications(
 FEED_ORDER = ("outlets", "licenses", "customs", "deregistrations")
 
 
-def write_feeds(world: DemoWorld, directory: Path) -> dict[str, Path]:
-    """`directory/<feed>.jsonl` for each feed of `world.feeds`, in FEED_ORDER."""
+def write_feeds(feeds: dict[str, list[dict[str, Any]]], directory: Path) -> dict[str, Path]:
+    """`directory/<feed>.jsonl` for each feed (`world.feeds` or a part), in FEED_ORDER."""
     directory.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     for kind in FEED_ORDER:
         path = directory / f"{kind}.jsonl"
         with path.open("w", encoding="utf-8") as handle:
-            for row in world.feeds.get(kind, []):
+            for row in feeds.get(kind, []):
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
         paths[kind] = path
     return paths

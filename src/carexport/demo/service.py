@@ -1,12 +1,21 @@
-"""Use cases of the demo: is the store still empty, and load a generated world into it."""
+"""Use cases of the demo: is the store still empty, and load a generated world into it:
+its facts and later feeds, its organisations and demo users, and a year of its
+applications filed and decided in the workflow."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from carexport.accounts import service as accounts
+from carexport.accounts.actor import Actor
+from carexport.applications import service as applications
 from carexport.db import UnitOfWork
+from carexport.demo.people import DemoOrg, People
+from carexport.demo.workflow import file_applications, last_numbers
 from carexport.demo.world import DemoWorld
 from carexport.errors import CarexportError
 from carexport.feeds import service as feeds
@@ -20,8 +29,7 @@ def store_holds_registrations(*, uow: UnitOfWork) -> bool:
 def load_world(*, uow: UnitOfWork, world: DemoWorld) -> dict[str, int]:
     """Upsert the world's facts in one transaction (load_facts commits); rows per collection.
 
-    The applications are not stored: the store has no application service yet, so the
-    command writes them as APPLICATION.json files instead.
+    The applications are not facts: `load_workflow` files a year of them.
     """
     return feeds.load_facts(uow=uow, facts=world.facts)
 
@@ -58,3 +66,61 @@ def load_feed_files(*, uow: UnitOfWork, files: dict[str, Path]) -> dict[str, int
 
 def _collect(problems: list[str]) -> Callable[[Any], None]:
     return lambda problem: problems.append(str(problem))
+
+
+def _org_key(kind: str, name: str, uscc: str | None) -> tuple[str, str]:
+    return (kind, uscc if uscc is not None else name)
+
+
+def add_people(*, uow: UnitOfWork, people: People) -> dict[str, Actor]:
+    """The world's organisations and the demo users (those already there are kept, so a
+    second load adds only what is missing); each demo user as an Actor, by username."""
+    existing = {_org_key(o.kind, o.name, o.uscc): o.id for o in accounts.list_orgs(uow=uow)}
+
+    def org_id(org: DemoOrg) -> int:
+        key = _org_key(org.kind.value, org.name, org.uscc)
+        if key not in existing:
+            added = accounts.add_org(
+                uow=uow, kind=org.kind.value, name=org.name, uscc=org.uscc, region=org.region
+            )
+            existing[key] = added.id
+        return existing[key]
+
+    for org in people.orgs:
+        org_id(org)
+    users = {u.username: u for u in accounts.list_users(uow=uow)}
+    for demo_user in people.users:
+        if demo_user.username not in users:
+            accounts.add_user(
+                uow=uow,
+                username=demo_user.username,
+                password=demo_user.password,
+                role=demo_user.role.value,
+                org_id=None if demo_user.org is None else org_id(demo_user.org),
+            )
+    users = {u.username: u for u in accounts.list_users(uow=uow)}
+    return {u.username: accounts.actor_of(users[u.username]) for u in people.users}
+
+
+def load_workflow(
+    *,
+    uow: UnitOfWork,
+    world: DemoWorld,
+    people: People,
+    licenses: list[dict[str, Any]],
+    today: date,
+) -> Counter[str]:
+    """The organisations, the demo users, and the filing exporters' applications from
+    `people.since` to `today` through the workflow; the actions taken, by name.
+
+    `licenses` are the licenses-feed rows already loaded (numbered by the former
+    system): the workflow's numbers continue after them. Does nothing to the
+    applications when the store holds some already (`--if-empty` aside, a second
+    `demo generate` must not file the year twice).
+    """
+    actors = add_people(uow=uow, people=people)
+    for (region, year), last in sorted(last_numbers(licenses).items()):
+        applications.continue_numbering(uow=uow, region=region, year=year, last=last)
+    if applications.holds_applications(uow=uow):
+        return Counter()
+    return file_applications(uow=uow, world=world, people=people, actors=actors, today=today)

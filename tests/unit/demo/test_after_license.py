@@ -145,7 +145,7 @@ def test_the_same_seed_gives_the_same_feeds_and_another_seed_others() -> None:
 
 
 def test_feed_files_hold_rows_every_feed_schema_accepts(world: DemoWorld, tmp_path: Any) -> None:
-    paths = write_feeds(world, tmp_path)
+    paths = write_feeds(world.feeds, tmp_path)
     assert list(paths) == list(FEED_ORDER)
     for kind, path in paths.items():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
