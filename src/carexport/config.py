@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
     login_lock_seconds: int = 15 * 60  # ...lock it for this long, whatever the password
     token_ttl_seconds: int = 8 * 60 * 60  # an API bearer token lives one working day
+    # A browser session ends after this long idle, and in any case after session_ttl.
+    session_idle_seconds: int = 2 * 60 * 60
+    session_ttl_seconds: int = 12 * 60 * 60
+    # The session cookie's Secure flag: None = when the request came over https (behind a
+    # proxy, run uvicorn with --proxy-headers); True/False forces it.
+    cookie_secure: bool | None = None
     # argon2id cost (RFC 9106 "low memory" profile); tests lower it, never production
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024

@@ -65,3 +65,23 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String, index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WebSession(Base):
+    """A logged-in browser: the cookie holds a random token, only its SHA-256 is kept.
+
+    Server-side so that logout, a disabled user and an expiry end it at once; the CSRF
+    token of the session's forms lives here too (docs/decisions/0018-pages-kit.md).
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)  # absolute end
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)  # idle end = this + idle
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # logout, user disabled
+    flash: Mapped[str | None] = mapped_column(String)  # one message for the next page

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -24,7 +24,7 @@ from carexport.accounts import passwords
 from carexport.accounts.actor import Actor
 from carexport.accounts.enums import KINDS_WITH_USCC, ROLES_BY_KIND, OrgKind, Role
 from carexport.accounts.lockout import locked_until
-from carexport.accounts.models import ApiToken, LoginFailure, Organisation, User
+from carexport.accounts.models import ApiToken, LoginFailure, Organisation, User, WebSession
 from carexport.accounts.regions import PROVINCES
 from carexport.config import get_settings
 from carexport.db import UnitOfWork
@@ -452,3 +452,232 @@ def revoke_token(*, uow: UnitOfWork, token: str, now: datetime | None = None) ->
         at=at,
     )
     uow.commit()
+
+
+# --- browser sessions (the pages) ---
+
+NO_SESSION = "未登录或会话已过期，请重新登录 / not logged in, or the session expired: log in again"
+
+
+@dataclass(frozen=True)
+class StartedSession:
+    """A new browser session: the only time the cookie's clear token exists here."""
+
+    token: str
+    csrf_token: str
+    expires_at: datetime
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class CurrentSession:
+    """The session a cookie stands for, with a flash message taken from it (if any)."""
+
+    session_id: int
+    csrf_token: str
+    actor: Actor
+    flash: str | None
+
+
+def create_session(
+    *,
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    replaces: str | None = None,
+    now: datetime | None = None,
+) -> StartedSession:
+    """Log in (audited, lock-out as for tokens) and start a browser session.
+
+    A new random token every time, so a session id planted before the login is worth
+    nothing after it (session fixation); `replaces` (the old cookie) is ended. Raises
+    NotAuthenticated or TooManyAttempts after committing the failure, as `login` does.
+    """
+    at = now or clock.now()
+    try:
+        actor = _authenticate(uow.session, username, password, at)
+    except (NotAuthenticated, TooManyAttempts):
+        uow.commit()
+        raise
+    if replaces:
+        _end(uow.session, replaces, at)
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    expires_at = at + timedelta(seconds=get_settings().session_ttl_seconds)
+    uow.session.add(
+        WebSession(
+            session_hash=token_hash(token),
+            user_id=actor.user_id,
+            csrf_token=csrf,
+            created_at=at,
+            expires_at=expires_at,
+            last_seen_at=at,
+            ended_at=None,
+            flash=None,
+        )
+    )
+    uow.commit()
+    return StartedSession(token=token, csrf_token=csrf, expires_at=expires_at, actor=actor)
+
+
+# last_seen is written at most this often, so that reading pages does not write a row
+# per request.
+_SEEN_GRANULARITY = timedelta(seconds=60)
+
+
+def get_session(*, uow: UnitOfWork, token: str, now: datetime | None = None) -> CurrentSession:
+    """The session of a cookie; NotAuthenticated when unknown, ended, expired (absolute or
+    idle) or its user is disabled. Takes the flash message out; commits only when it
+    changed something (last seen, flash)."""
+    if not token or len(token) > 256:
+        raise NotAuthenticated(NO_SESSION)
+    row = uow.session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .options(joinedload(User.org))
+        .where(WebSession.session_hash == token_hash(token))
+    ).one_or_none()
+    if row is None:
+        raise NotAuthenticated(NO_SESSION)
+    web_session, user = row
+    at = now or clock.now()
+    idle = timedelta(seconds=get_settings().session_idle_seconds)
+    if (
+        web_session.ended_at is not None
+        or web_session.expires_at <= at
+        or web_session.last_seen_at + idle <= at
+        or not user.active
+    ):
+        raise NotAuthenticated(NO_SESSION)
+    flash = web_session.flash
+    if flash is not None or at - web_session.last_seen_at >= _SEEN_GRANULARITY:
+        web_session.flash = None
+        web_session.last_seen_at = at
+        uow.commit()
+    return CurrentSession(
+        session_id=web_session.id,
+        csrf_token=web_session.csrf_token,
+        actor=actor_of(user),
+        flash=flash,
+    )
+
+
+def set_flash(*, uow: UnitOfWork, session_id: int, message: str) -> None:
+    """Keep one message for the session's next page (after a redirect)."""
+    uow.session.execute(
+        update(WebSession).where(WebSession.id == session_id).values(flash=message[:500])
+    )
+    uow.commit()
+
+
+def _end(session: Session, token: str, at: datetime) -> WebSession | None:
+    web_session = session.scalar(
+        select(WebSession).where(WebSession.session_hash == token_hash(token))
+    )
+    if web_session is None or web_session.ended_at is not None:
+        return None
+    web_session.ended_at = at
+    return web_session
+
+
+def end_session(*, uow: UnitOfWork, token: str, now: datetime | None = None) -> None:
+    """Log out a browser: the cookie stops working at once. Unknown tokens are ignored."""
+    at = now or clock.now()
+    ended = _end(uow.session, token, at)
+    if ended is None:
+        return
+    user = uow.session.get(User, ended.user_id)
+    audit.append(
+        uow.session,
+        verb="logout",
+        object_kind="user",
+        object_id=ended.user_id,
+        actor=None if user is None else actor_of(user),
+        payload={"via": "session"},
+        at=at,
+    )
+    uow.commit()
+
+
+# --- user administration (admin pages) ---
+
+
+def _end_access(session: Session, user_id: int, at: datetime) -> None:
+    """End every session and revoke every token of a user (password reset, disable)."""
+    session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+        .values(ended_at=at)
+    )
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"没有 id 为 {user_id} 的用户 / no user with id {user_id}")
+    return user
+
+
+def reset_password(
+    *, uow: UnitOfWork, user_id: int, password: str, by: Actor, now: datetime | None = None
+) -> User:
+    """Set a user's password (argon2id) and log them out everywhere; audited."""
+    settings = get_settings()
+    if len(password) < settings.min_password_chars:
+        raise _problem(
+            "password",
+            f"密码至少 {settings.min_password_chars} 个字符 / the password needs at least "
+            f"{settings.min_password_chars} characters",
+        )
+    if len(password) > settings.max_password_chars:
+        raise _problem(
+            "password",
+            f"密码过长 / the password is longer than {settings.max_password_chars} characters",
+        )
+    at = now or clock.now()
+    user = _user(uow.session, user_id)
+    user.password_hash = passwords.hash_password(password)
+    _end_access(uow.session, user.id, at)
+    audit.append(
+        uow.session,
+        verb="user.password_reset",
+        object_kind="user",
+        object_id=user.id,
+        actor=by,
+        payload={"username": user.username},
+        at=at,
+    )
+    uow.commit()
+    return user
+
+
+def set_user_active(
+    *, uow: UnitOfWork, user_id: int, active: bool, by: Actor, now: datetime | None = None
+) -> User:
+    """Enable or disable a user; disabling ends their sessions and tokens. Audited.
+    An admin cannot disable themselves (someone must be left to undo it)."""
+    if not active and user_id == by.user_id:
+        raise Conflict("不能停用自己的账户 / you cannot disable your own account")
+    at = now or clock.now()
+    user = _user(uow.session, user_id)
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        _end_access(uow.session, user.id, at)
+    audit.append(
+        uow.session,
+        verb="user.enabled" if active else "user.disabled",
+        object_kind="user",
+        object_id=user.id,
+        actor=by,
+        payload={"username": user.username},
+        at=at,
+    )
+    uow.commit()
+    return user

@@ -7,13 +7,16 @@ organisation's object is NotFound (404), never 403, so existence does not leak.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from carexport.accounts.page_auth import UNSAFE_METHODS, optional_session
 from carexport.db import DatabaseUnavailable, database_unavailable
 from carexport.errors import (
     Conflict,
@@ -23,6 +26,7 @@ from carexport.errors import (
     NotFound,
     TooManyAttempts,
 )
+from carexport.pages.templating import is_htmx, render
 
 STORE_NOT_READY = (
     "数据库尚未初始化，请先运行 carexport db upgrade / the database has no schema yet: "
@@ -31,6 +35,70 @@ STORE_NOT_READY = (
 FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
 # Driver messages for a table that is not there: the schema was never migrated.
 _MISSING_TABLE = ("no such table", "does not exist")
+
+
+# Page routes answer HTML, /api/ routes JSON (and so do the OpenAPI and health routes,
+# which raise none of these).
+_JSON_PREFIXES = ("/api/", "/openapi.json", "/docs", "/redoc", "/healthz")
+
+HEADINGS: dict[int, tuple[str, str]] = {
+    400: ("请求有误", "Bad request"),
+    403: ("无权访问", "Not allowed"),
+    404: ("未找到", "Not found"),
+    405: ("不支持此操作", "Method not allowed"),
+    409: ("状态冲突", "Conflict"),
+    413: ("内容过大", "Too large"),
+    422: ("输入有误", "Invalid input"),
+    429: ("尝试次数过多", "Too many attempts"),
+    503: ("服务暂不可用", "Service unavailable"),
+}
+INVALID_PAGE = "输入有误，请检查后重试 / the input is not valid: check it and try again"
+PAGE_NOT_FOUND = "页面不存在，或您无权查看 / there is no such page, or you may not see it"
+
+
+def is_page(request: Request) -> bool:
+    """A browser page (HTML errors, login redirect) rather than an API route (JSON)."""
+    return not request.url.path.startswith(_JSON_PREFIXES)
+
+
+def error_page(
+    request: Request,
+    status_code: int,
+    message: str,
+    *,
+    problems: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The HTML error page; the layout shows the user when a session is live."""
+    if getattr(request.state, "actor", None) is None:
+        optional_session(request)
+    zh, en = HEADINGS.get(status_code, ("出错了", "Error"))
+    lang = "en" if request.cookies.get("lang") == "en" else "zh"
+    if request.query_params.get("lang") in ("zh", "en"):
+        lang = request.query_params["lang"]
+    return render(
+        request,
+        "error.html",
+        {
+            "status_code": status_code,
+            "heading": en if lang == "en" else zh,
+            "message": message,
+            "problems": problems or [],
+        },
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def login_redirect(request: Request) -> Response:
+    """No (live) session on a page: to the login form, back here afterwards (GET only)."""
+    target = "/login"
+    if request.method not in UNSAFE_METHODS:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = f"/login?{urlencode({'next': here})}"
+    if is_htmx(request):  # a fragment request: the whole page goes to the login
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def _unavailable(detail: str) -> JSONResponse:
@@ -42,7 +110,9 @@ def add_error_handlers(app: FastAPI) -> None:
     (Starlette picks the handler of the nearest class in the exception's MRO)."""
 
     @app.exception_handler(NotAuthenticated)
-    async def not_authenticated(request: Request, exc: NotAuthenticated) -> JSONResponse:
+    async def not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
+        if is_page(request):
+            return login_redirect(request)
         return JSONResponse(
             status_code=401,
             content={"detail": str(exc)},
@@ -50,22 +120,31 @@ def add_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if is_page(request):
+            return await run_in_threadpool(error_page, request, 403, str(exc))
         return JSONResponse(status_code=403, content={"detail": str(exc)})
 
     @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        if is_page(request):
+            return await run_in_threadpool(error_page, request, 404, str(exc))
         return JSONResponse(status_code=404, content={"detail": str(exc)})
 
     @app.exception_handler(Conflict)
-    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
+    async def conflict(request: Request, exc: Conflict) -> Response:
+        if is_page(request):
+            return await run_in_threadpool(error_page, request, 409, str(exc))
         return JSONResponse(
             status_code=409,
             content={"detail": str(exc), "status": exc.status, "version": exc.version},
         )
 
     @app.exception_handler(TooManyAttempts)
-    async def too_many(request: Request, exc: TooManyAttempts) -> JSONResponse:
+    async def too_many(request: Request, exc: TooManyAttempts) -> Response:
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+        if is_page(request):
+            return await run_in_threadpool(error_page, request, 429, str(exc), headers=headers)
         return JSONResponse(
             status_code=429,
             content={"detail": str(exc)},
@@ -86,6 +165,11 @@ def add_error_handlers(app: FastAPI) -> None:
                     "problems": [problem],
                 },
             )
+        if is_page(request) and exc.status_code >= 400:
+            message = PAGE_NOT_FOUND if exc.status_code == 404 else str(exc.detail)
+            return await run_in_threadpool(
+                error_page, request, exc.status_code, message, headers=dict(exc.headers or {})
+            )
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(DatabaseUnavailable)
@@ -105,8 +189,13 @@ def add_error_handlers(app: FastAPI) -> None:
         return _unavailable(str(translated))
 
     @app.exception_handler(InvalidInput)
-    async def invalid(request: Request, exc: InvalidInput) -> JSONResponse:
+    async def invalid(request: Request, exc: InvalidInput) -> Response:
         # The body of /api/v1/check's 422: `detail` and one `problems` item per field.
+        if is_page(request):
+            # A page that lets an InvalidInput escape shows its problems in a list; forms
+            # catch it themselves to put each message beside its field.
+            listed = [{"field": p.location, "reason": p.reason} for p in exc.problems]
+            return await run_in_threadpool(error_page, request, 422, INVALID_PAGE, problems=listed)
         problems = [
             {
                 "field": "body" if not p.location else f"body.{p.location}",

@@ -1,0 +1,182 @@
+"""One Jinja2 environment for every page, and `render()`.
+
+Templates are found in every `carexport/<package>/templates/` folder, each namespaced by
+its own subfolder (`accounts/login.html`, `applications/list.html`); the layout is
+`base.html` (in web/templates). A feature adds templates by creating its folder: nothing
+to register.
+
+What every template can use (besides `request` and `url_for`):
+    t(zh, en)          the text in the page's language (zh by default, en on ?lang=en)
+    msg | pick         a service message "中文 / English" cut to the page's language
+    csrf_field()       the hidden input every state-changing form carries
+    actor              the logged-in Actor or None; lang ("zh" | "en"); flash (str | None)
+    today()            the workflow's date (Asia/Shanghai or CAREXPORT_TODAY)
+    status_label(s)    a status or decision in the page's language (draft → 草稿 / Draft)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from carexport import clock
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+LANGS = ("zh", "en")
+LANG_COOKIE = "lang"
+CSRF_FIELD = "csrf_token"  # the hidden input's name
+CSRF_HEADER = "X-CSRF-Token"  # what HTMX sends (hx-headers on <body> in base.html)
+
+# Labels of the workflow's statuses, the checker's decisions and the roles, for badges
+# and headings. Plain text here (not the features' enums) so the kit imports no feature.
+LABELS: dict[str, tuple[str, str]] = {
+    "draft": ("草稿", "Draft"),
+    "submitted": ("已提交", "Submitted"),
+    "countersign": ("待会签", "Countersign"),
+    "returned": ("已退回补正", "Returned"),
+    "approved": ("已批准", "Approved"),
+    "refused": ("不予批准", "Refused"),
+    "withdrawn": ("已撤回", "Withdrawn"),
+    "pass": ("通过", "Pass"),
+    "review": ("需人工审核", "Review"),
+    "fail": ("不通过", "Fail"),
+    "issued": ("已签发", "Issued"),
+    "extended": ("已延期", "Extended"),
+    "cancelled": ("已注销", "Cancelled"),
+    "expired": ("已过期", "Expired"),
+    "used": ("已使用", "Used"),
+    "applicant": ("申请人", "Applicant"),
+    "issuer": ("生产企业确认人", "Issuer"),
+    "reviewer": ("审核员", "Reviewer"),
+    "senior_reviewer": ("高级审核员", "Senior reviewer"),
+    "monitor": ("商务部监管", "Monitor"),
+    "admin": ("系统管理员", "Administrator"),
+    "exporter": ("出口企业", "Exporter"),
+    "manufacturer": ("生产企业", "Manufacturer"),
+    "agency": ("发证机构", "Issuing agency"),
+}
+
+
+def template_dirs() -> list[str]:
+    """web/templates first (the layout), then every other package's templates folder."""
+    found = sorted(p for p in PACKAGE_DIR.glob("*/templates") if p.is_dir())
+    found.sort(key=lambda p: p.parent.name != "web")
+    return [str(p) for p in found]
+
+
+def lang_of(request: Request) -> str:
+    """?lang= wins (and is remembered in a cookie by render), then the cookie, then zh."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return asked
+    kept = request.cookies.get(LANG_COOKIE)
+    return kept if kept in LANGS else "zh"
+
+
+def _lang(context: Context) -> str:
+    lang = context.get("lang")
+    return lang if lang in LANGS else "zh"
+
+
+@pass_context
+def t(context: Context, zh: str, en: str) -> str:
+    return en if _lang(context) == "en" else zh
+
+
+def pick_text(message: object, lang: str) -> str:
+    """ "中文 / English" → the half in `lang`; a message without " / " is kept whole."""
+    text = "" if message is None else str(message)
+    zh, sep, en = text.partition(" / ")
+    if not sep:
+        return text
+    return en if lang == "en" else zh
+
+
+@pass_context
+def pick(context: Context, message: object) -> str:
+    return pick_text(message, _lang(context))
+
+
+@pass_context
+def status_label(context: Context, value: object) -> str:
+    key = "" if value is None else str(value)
+    zh, en = LABELS.get(key, (key, key))
+    return en if _lang(context) == "en" else zh
+
+
+@pass_context
+def csrf_field(context: Context) -> Markup:
+    token = context.get("csrf_token") or ""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(token))
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    state = request.state
+    return {
+        "actor": getattr(state, "actor", None),
+        "csrf_token": getattr(state, "csrf_token", None),
+        "flash": getattr(state, "flash", None),
+        "lang": lang_of(request),
+        "csrf_header": CSRF_HEADER,
+    }
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(template_dirs()),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(t=t, csrf_field=csrf_field, today=clock.today, status_label=status_label)
+    env.filters["pick"] = pick
+    return env
+
+
+templates = Jinja2Templates(env=_environment(), context_processors=[_page_context])
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The page `name` with `context`; remembers a ?lang= choice in the `lang` cookie."""
+    response = templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code, headers=headers
+    )
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go to after login: never another site (//evil, /\\evil, http:)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(ord(c) < 0x20 for c in target):
+        return default
+    return target
+
+
+def see_other(url: str, request: Request | None = None) -> Response:
+    """The redirect after a form (POST → 303 → GET). For an HTMX request, a whole-page
+    navigation (HX-Redirect) rather than the next page swapped into a fragment."""
+    if request is not None and is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
