@@ -46,6 +46,7 @@ RECENT_DAYS = 4
 # TAIL_DAYS not yet countersigned.
 TAIL_DAYS = 12
 OVERDUE_HELD = 3
+LAST_HELD = 3
 OVERDUE_AFTER = 6  # calendar days after submission: past 3 working days, whatever the week
 WITHDRAW_SHARE = 0.03  # withdrawn before review (the buyer cancelled)
 LATE_REVIEW_SHARE = 0.12  # reviewed after the 3 working days (the queue was long)
@@ -70,6 +71,9 @@ class _Case:
     version: int = 0
     verdict: dict[str, Any] = field(default_factory=dict)
     stay_draft: bool = False
+    # Among its exporter's last LAST_HELD applications: a return or a recommendation
+    # stays open (so that a small world shows them too).
+    hold: bool = False
 
 
 def feeds_without(
@@ -137,6 +141,9 @@ class _Run:
         self.order = itertools.count()
         self.actions: Counter[str] = Counter()
         self.held = 0  # submissions left unreviewed past their due date
+
+    def held_open(self, case: _Case, when: datetime) -> bool:
+        return case.hold or self.in_tail(when)
 
     def in_tail(self, when: datetime) -> bool:
         return when.date() > self.today - timedelta(days=TAIL_DAYS)
@@ -247,11 +254,11 @@ class _Run:
                 self._decide(case, when, case.reviewer, Action.APPROVE, None)
         elif decision == "review":
             status = self._decide(case, when, case.reviewer, Action.APPROVE, _RECOMMEND)
-            if status == ApplicationStatus.COUNTERSIGN and not self.in_tail(when):
+            if status == ApplicationStatus.COUNTERSIGN and not self.held_open(case, when):
                 self.push(self.later(when, self.rng.randint(1, 2)), self.countersign, case)
         elif self.rng.random() < RETURN_FAIL_SHARE:
             self._decide(case, when, case.reviewer, Action.RETURN, _return_reason(case.verdict))
-            if not self.in_tail(when):
+            if not self.held_open(case, when):
                 self.push(self.later(when, self.rng.randint(1, 6)), self.answer_return, case)
         else:
             self._decide(case, when, case.reviewer, Action.REFUSE, _refuse_reason(case.verdict))
@@ -262,7 +269,7 @@ class _Run:
             self._decide(case, when, case.senior, Action.APPROVE, "同意审核意见 / agreed")
         elif draw < COUNTERSIGN_APPROVE_SHARE + COUNTERSIGN_RETURN_SHARE:
             self._decide(case, when, case.senior, Action.RETURN, _RETURN_CREDIT)
-            if not self.in_tail(when):
+            if not self.held_open(case, when):
                 self.push(self.later(when, self.rng.randint(1, 6)), self.answer_return, case)
         else:
             self._decide(case, when, case.senior, Action.REFUSE, _REFUSE_CREDIT)
@@ -365,6 +372,10 @@ def file_applications(
     ]
     cases.sort(key=lambda a: (a.submitted_on, a.application_id))
     latest = cases[-1].application_id if cases else None
+    last_ones: dict[str, list[str]] = {}
+    for application in cases:
+        last_ones.setdefault(application.enterprise_uscc, []).append(application.application_id)
+    held = {i for ids in last_ones.values() for i in ids[-LAST_HELD:]}
     for application in cases:
         agency = application.issuing_agency or ""
         case = _Case(
@@ -372,6 +383,7 @@ def file_applications(
             applicant=by_uscc[application.enterprise_uscc],
             reviewer=staff[(agency, "reviewer")],
             senior=staff[(agency, "senior_reviewer")],
+            hold=application.application_id in held,
         )
         recent = application.submitted_on > today - timedelta(days=RECENT_DAYS)
         case.stay_draft = application.application_id == latest or (
