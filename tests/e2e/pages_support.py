@@ -21,10 +21,12 @@ redirects, so a test sees the 303s the pages answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -167,3 +169,24 @@ def csrf_token(client: TestClient, page: str = "/me") -> str:
     found = _HX_CSRF.search(response.text) or _CSRF.search(response.text)
     assert found, response.text
     return found.group(1)
+
+
+def app_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, frozenset[str]]]:
+    """(path, methods) of every API and page route of an app (`make_client().app.routes`),
+    through included routers (FastAPI keeps them as _IncludedRouter, not flattened)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from app_routes(included.routes, prefix + route.include_context.prefix)
+        elif isinstance(route, APIRoute):
+            yield prefix + route.path, frozenset(route.methods or ())
+
+
+def page_routes(method: str) -> list[str]:
+    """The paths of the page (non-/api/) routes that answer `method`."""
+    app: Any = make_client().app
+    return sorted(
+        path
+        for path, methods in app_routes(app.routes)
+        if method in methods and not path.startswith("/api/")
+    )

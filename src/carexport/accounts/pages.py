@@ -25,6 +25,7 @@ from carexport.accounts.regions import PROVINCES
 from carexport.config import get_settings
 from carexport.db import UnitOfWork
 from carexport.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
+from carexport.pages.forms import field_errors
 from carexport.pages.templating import CSRF_FIELD, render, safe_next, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -45,14 +46,6 @@ ROLE_HOME: dict[Role, str] = {
 # account of its choosing (login CSRF).
 LOGIN_CSRF_COOKIE = "carexport_login_csrf"
 LOGIN_STALE = "登录表单已失效，请再试一次 / the login form expired: please try again"
-
-
-def errors_of(exc: InvalidInput) -> dict[str, str]:
-    """A service's InvalidInput as {field: message}, for the fields' error slots."""
-    found: dict[str, str] = {}
-    for problem in exc.problems:
-        found.setdefault(problem.location or "", problem.reason)
-    return found
 
 
 def _login_page(
@@ -224,7 +217,7 @@ def add_org(
                 uow=uow, kind=kind, name=name, uscc=uscc or None, region=region or None
             )
     except InvalidInput as exc:
-        return _orgs_page(request, form=form, errors=errors_of(exc), status_code=422)
+        return _orgs_page(request, form=form, errors=field_errors(exc), status_code=422)
     except Conflict as exc:
         return _orgs_page(request, form=form, errors={"name": str(exc)}, status_code=409)
     flash(
@@ -296,7 +289,7 @@ def add_user(
                 uow=uow, username=username, password=password, role=role, org_id=org_id
             )
     except InvalidInput as exc:
-        return _users_page(request, form=form, errors=errors_of(exc), status_code=422)
+        return _users_page(request, form=form, errors=field_errors(exc), status_code=422)
     except Conflict as exc:
         return _users_page(request, form=form, errors={"username": str(exc)}, status_code=409)
     flash(request, f"已创建用户 {user.username} / user {user.username} created")
@@ -314,7 +307,7 @@ def reset_password(
         with UnitOfWork() as uow:
             user = service.reset_password(uow=uow, user_id=user_id, password=password, by=actor)
     except InvalidInput as exc:
-        errors = {f"password-{user_id}": msg for msg in errors_of(exc).values()}
+        errors = {f"password-{user_id}": msg for msg in field_errors(exc).values()}
         return _users_page(request, errors=errors, status_code=422)
     flash(
         request,

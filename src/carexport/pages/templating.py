@@ -12,10 +12,12 @@ What every template can use (besides `request` and `url_for`):
     actor              the logged-in Actor or None; lang ("zh" | "en"); flash (str | None)
     today()            the workflow's date (Asia/Shanghai or CAREXPORT_TODAY)
     status_label(s)    a status or decision in the page's language (draft → 草稿 / Draft)
+    static_url(p)      /static/<p>; lang_href(l) this page in language l (both relative)
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +82,19 @@ def lang_of(request: Request) -> str:
     return kept if kept in LANGS else "zh"
 
 
+# The page being rendered (lang, csrf_token), for macros imported without context:
+# `{% import "macros.html" as ui %}` gives them no page variables, yet their texts and
+# messages must follow the page's language. render() sets it around the rendering.
+_rendering: ContextVar[dict[str, Any]] = ContextVar("carexport_page", default={})
+
+
+def _page_value(context: Context, name: str) -> Any:
+    value = context.get(name)
+    return value if value is not None else _rendering.get().get(name)
+
+
 def _lang(context: Context) -> str:
-    lang = context.get("lang")
+    lang = _page_value(context, "lang")
     return lang if lang in LANGS else "zh"
 
 
@@ -112,8 +125,24 @@ def status_label(context: Context, value: object) -> str:
 
 
 @pass_context
+def lang_href(context: Context, lang: str) -> str:
+    """This page's path and query with ?lang= set: a relative link (no scheme or host,
+    which behind a proxy could be the wrong ones)."""
+    request: Request = context["request"]
+    url = request.url.include_query_params(lang=lang)
+    return f"{url.path}?{url.query}"
+
+
+@pass_context
+def static_url(context: Context, path: str) -> str:
+    """/static/<path> as a relative link (url_for would give an absolute one)."""
+    request: Request = context["request"]
+    return str(request.app.url_path_for("static", path=path))
+
+
+@pass_context
 def csrf_field(context: Context) -> Markup:
-    token = context.get("csrf_token") or ""
+    token = _page_value(context, "csrf_token") or ""
     return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(token))
 
 
@@ -135,7 +164,14 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(t=t, csrf_field=csrf_field, today=clock.today, status_label=status_label)
+    env.globals.update(
+        t=t,
+        csrf_field=csrf_field,
+        today=clock.today,
+        status_label=status_label,
+        lang_href=lang_href,
+        static_url=static_url,
+    )
     env.filters["pick"] = pick
     return env
 
@@ -152,9 +188,14 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The page `name` with `context`; remembers a ?lang= choice in the `lang` cookie."""
-    response = templates.TemplateResponse(
-        request, name, context or {}, status_code=status_code, headers=headers
-    )
+    page = {"lang": lang_of(request), "csrf_token": getattr(request.state, "csrf_token", None)}
+    rendering = _rendering.set(page)
+    try:  # TemplateResponse renders the template here, in its constructor
+        response = templates.TemplateResponse(
+            request, name, context or {}, status_code=status_code, headers=headers
+        )
+    finally:
+        _rendering.reset(rendering)
     asked = request.query_params.get("lang")
     if asked in LANGS:
         response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="lax")
