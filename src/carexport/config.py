@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     max_import_file_bytes: int = 4096 * MiB  # a CSV / JSON Lines / XLSX feed file
     max_line_bytes: int = 1 * MiB  # one line of a CSV or JSON Lines file
     max_cell_chars: int = 10_000  # one cell or JSON Lines value
+    max_note_chars: int = 4000  # one note on an application (review pages)
     xlsx_max_uncompressed_bytes: int = 1024 * MiB  # all zip entries of an XLSX, inflated
     xlsx_max_compression_ratio: int = 200  # inflated / compressed, per zip entry
     xlsx_max_rows: int = 1_048_576  # the sheet's declared dimension

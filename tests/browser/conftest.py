@@ -68,7 +68,7 @@ CHROMIUM_ARGS = [
 
 # A near-new vehicle of the `pass` exporter (registered 2026-02-02, 39 days before
 # TODAY) with no 售后服务确认书 in the store: N180.CONFIRMATION_MISSING.
-NEAR_NEW_VIN = "LFV2A21K5R3100527"
+NEAR_NEW_VIN = "LFV2A21K4R3100527"
 NEAR_NEW = {
     "vin": NEAR_NEW_VIN,
     "brand": "大众",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PASSWORD, SCREENSHOTS
@@ -28,3 +30,27 @@ def shot(page: Page, name: str) -> None:
     """The whole page as a PNG under tests/browser/screenshots/ (not committed), to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def vehicle_list_xlsx(lines: list[dict[str, object]]) -> bytes:
+    """An XLSX vehicle list as an exporter's spreadsheet holds it: Chinese headers (the
+    columns of applications/vehicle_list.py), one vehicle a row."""
+    headers = {
+        "vin": "车辆识别代号",
+        "brand": "品牌",
+        "model": "车辆型号",
+        "registration_date": "注册登记日期",
+        "transfer_for_export_date": "转让登记日期",
+        "confirmation_id": "售后服务确认书编号",
+        "hs_code": "商品编码",
+        "modified": "是否改装",
+    }
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(headers.values()))
+    for line in lines:
+        value = {**line, "modified": "是" if line.get("modified") else "否"}
+        sheet.append([value.get(name) for name in headers])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

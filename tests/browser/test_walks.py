@@ -81,3 +81,12 @@ def test_the_admin_sees_organisations_and_users(page: Page, site: Site) -> None:
     page.goto("/admin/users")
     expect(page.get_by_text(site.users["senior"]).first).to_be_visible()
     shot(page, "41-admin-users")
+
+
+def test_a_page_without_a_session_leads_to_the_login_and_back(page: Page, site: Site) -> None:
+    page.goto("/admin/users")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("用户名").fill(site.users["admin"])
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/admin/users$"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from carexport.applications.enums import ApplicationStatus, LicenseStatus
@@ -20,6 +20,8 @@ from carexport.db import Base, UtcDateTime
 
 class Application(Base):
     __tablename__ = "applications"
+    # An agency's queue: its applications in one status by due date (review pages).
+    __table_args__ = (Index("ix_applications_queue", "agency_key", "status", "due_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_key: Mapped[str] = mapped_column(String, unique=True)
@@ -174,8 +176,11 @@ class StatusChange(Base):
     to_status: Mapped[str] = mapped_column(String)
     reason: Mapped[str | None] = mapped_column(String)
     user_id: Mapped[int | None]
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     version: Mapped[int]  # the application's version after the change
+    # A refused `pass` or an approved `review`: the agency departed from the verdict
+    # (counted for the monitor).
+    departure: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class LicenseCounter(Base):
@@ -187,3 +192,20 @@ class LicenseCounter(Base):
     region: Mapped[str] = mapped_column(String(2), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last: Mapped[int]
+
+
+class Note(Base):
+    """A reviewer's note on an application: internal (agency staff and the monitor) or
+    visible to the exporter. Never edited; its text's SM3 is in the audit chain."""
+
+    __tablename__ = "application_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    visible_to_exporter: Mapped[bool]
+    text: Mapped[str] = mapped_column(String)
+    user_id: Mapped[int]
+    author: Mapped[str] = mapped_column(String)  # the username when written
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

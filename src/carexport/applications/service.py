@@ -178,6 +178,9 @@ def open_licenses(*, uow: UnitOfWork, vin_keys: Collection[str | None]) -> list[
 
 APPLICATION = "application"
 LICENSE = "license"
+# The audit verb of an internal note (applications.notes): never shown to the exporter,
+# not even as an entry of the history.
+INTERNAL_NOTE_VERB = "application.note.internal"
 
 # Roles that may read applications at all; any other role gets 403 (admin, issuer).
 _READERS = frozenset({Role.APPLICANT, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.MONITOR})
@@ -291,6 +294,7 @@ def _record(
             user_id=actor.user_id,
             at=now,
             version=app.version,
+            departure=bool((extra or {}).get("departure", False)),
         )
     )
     before = app.version - 1 if from_status is not None else None
@@ -819,7 +823,10 @@ def history(*, uow: UnitOfWork, actor: Actor, application_id: int) -> list[dict[
     lic = license_of(uow=uow, application=app)
     if lic is not None and lic.license_no is not None:
         objects.append((LICENSE, lic.license_no))
-    return [audit.entry_json(e) for e in audit.entries_for(uow.session, objects)]
+    entries = audit.entries_for(uow.session, objects)
+    if actor.role == Role.APPLICANT:
+        entries = [e for e in entries if e.verb != INTERNAL_NOTE_VERB]
+    return [audit.entry_json(e) for e in entries]
 
 
 def _license_visible(actor: Actor, lic: License) -> bool:
