@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     max_line_bytes: int = 1 * MiB  # one line of a CSV or JSON Lines file
     max_cell_chars: int = 10_000  # one cell or JSON Lines value
     max_note_chars: int = 4000  # one note on an application (review pages)
+    # An Annex 2 file attached to a modified vehicle (PDF, JPEG, PNG); below
+    # max_body_bytes, which bounds the whole upload request
+    max_material_bytes: int = 10 * MiB
+    # Where attached files are kept, named by their SHA-256: outside any served directory
+    material_dir: str = "var/materials"
     xlsx_max_uncompressed_bytes: int = 1024 * MiB  # all zip entries of an XLSX, inflated
     xlsx_max_compression_ratio: int = 200  # inflated / compressed, per zip entry
     xlsx_max_rows: int = 1_048_576  # the sheet's declared dimension

@@ -209,3 +209,27 @@ class Note(Base):
     user_id: Mapped[int]
     author: Mapped[str] = mapped_column(String)  # the username when written
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ApplicationMaterial(Base):
+    """An Annex 2 file attached to a modified vehicle of an application (applications.
+    materials). Keyed by the application, the VIN and the Annex 2 item, not by a
+    vehicle_lines row: those are rebuilt from the content on every save. The file itself
+    lives outside any served directory, named by its SHA-256 (Settings.material_dir)."""
+
+    __tablename__ = "application_materials"
+    __table_args__ = (UniqueConstraint("application_id", "vin_key", "item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    vin: Mapped[str] = mapped_column(String)  # as the application writes it
+    vin_key: Mapped[str] = mapped_column(String)  # normalised (NFKC, upper case)
+    item: Mapped[str] = mapped_column(String)  # one of rules.modified.ANNEX2_ITEMS
+    filename: Mapped[str] = mapped_column(String)  # as uploaded, cleaned
+    content_type: Mapped[str] = mapped_column(String)  # from the file's magic bytes
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[int]  # user id
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -494,6 +494,24 @@ def edit(
     at: datetime | None = None,
 ) -> Application:
     """Replace a draft's or a returned application's content (kept as a new version)."""
+    app = revise(
+        uow=uow, actor=actor, application_id=application_id, version=version, body=body, at=at
+    )
+    uow.commit()
+    return app
+
+
+def revise(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    application_id: int,
+    version: int,
+    body: Any,
+    at: datetime | None = None,
+) -> Application:
+    """`edit` without its commit: a step of a use case that changes more in the same
+    transaction (applications.materials: the file's row and the content that lists it)."""
     app = _claim(uow, actor, application_id, version, Action.EDIT)
     status = ApplicationStatus(app.status)
     next_status(status=status, action=Action.EDIT, role=actor.role)
@@ -502,7 +520,6 @@ def edit(
     agency_key = _check_parties(uow, actor, application)
     _save_content(uow, actor, app, application, license_year, agency_key, today, now)
     _record(uow, actor, app, action=Action.EDIT, from_status=status.value, reason=None, now=now)
-    uow.commit()
     return app
 
 
