@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from carexport.audit.models import AuditEntry
 from carexport.db import UnitOfWork
+from carexport.pages.templating import pick_text
 from tests.e2e.pages_support import (
     PASSWORD,
     World,
@@ -529,3 +530,24 @@ def test_the_admin_sees_no_application_data(world: World) -> None:
     for path in ("/applications", "/review", "/monitor", "/licenses"):
         assert f'href="{path}"' not in page
         assert admin.get(path).status_code in (403, 404)
+
+
+@pytest.mark.parametrize(
+    ("message", "zh", "en"),
+    [
+        (
+            "用户名或密码错误 / wrong username or password",
+            "用户名或密码错误",
+            "wrong username or password",
+        ),
+        (
+            "统一社会信用代码无效（校验位不符）/ not a valid USCC",
+            "统一社会信用代码无效（校验位不符）",
+            "not a valid USCC",
+        ),
+        ("不是 GB/T 2260 省级代码", "不是 GB/T 2260 省级代码", "不是 GB/T 2260 省级代码"),
+    ],
+)
+def test_cuts_a_bilingual_message_to_the_page_language(message: str, zh: str, en: str) -> None:
+    assert pick_text(message, "zh") == zh
+    assert pick_text(message, "en") == en

@@ -17,6 +17,7 @@ What every template can use (besides `request` and `url_for`):
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -85,12 +86,15 @@ def lang_of(request: Request) -> str:
 # The page being rendered (lang, csrf_token), for macros imported without context:
 # `{% import "macros.html" as ui %}` gives them no page variables, yet their texts and
 # messages must follow the page's language. render() sets it around the rendering.
-_rendering: ContextVar[dict[str, Any]] = ContextVar("carexport_page", default={})
+_rendering: ContextVar[dict[str, Any] | None] = ContextVar("carexport_page", default=None)
 
 
 def _page_value(context: Context, name: str) -> Any:
     value = context.get(name)
-    return value if value is not None else _rendering.get().get(name)
+    if value is not None:
+        return value
+    page = _rendering.get()
+    return None if page is None else page.get(name)
 
 
 def _lang(context: Context) -> str:
@@ -103,12 +107,18 @@ def t(context: Context, zh: str, en: str) -> str:
     return en if _lang(context) == "en" else zh
 
 
+_HALVES = re.compile(r"\s*/\s+")
+
+
 def pick_text(message: object, lang: str) -> str:
     """ "中文 / English" → the half in `lang`; a message without " / " is kept whole."""
     text = "" if message is None else str(message)
-    zh, sep, en = text.partition(" / ")
-    if not sep:
+    # The services write "中文 / English", sometimes "…（校验位不符）/ English" (no space
+    # after full-width punctuation); a slash inside a word (GB/T) is not a separator.
+    halves = _HALVES.split(text, maxsplit=1)
+    if len(halves) != 2:
         return text
+    zh, en = halves
     return en if lang == "en" else zh
 
 
