@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 
 from openpyxl import Workbook
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from tests.browser.conftest import PASSWORD, SCREENSHOTS
+from carexport.applications.models import Application, License, LicenseVehicle, VehicleLine
+from carexport.db import make_engine
+from tests.browser.conftest import PASSWORD, SCREENSHOTS, Site
 
 
 def login(page: Page, username: str, password: str = PASSWORD) -> None:
@@ -54,3 +59,50 @@ def vehicle_list_xlsx(lines: list[dict[str, object]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An application as the store holds it after a walk (not as a page shows it)."""
+
+    status: str
+    decision: str | None
+    vins: list[str]
+    license_no: str | None
+    license_vins: list[str]
+
+
+def stored(site: Site, *, application_no: str | None = None, vin: str | None = None) -> Stored:
+    """The latest application with this number, or holding this VIN, read from the store."""
+    engine = make_engine(site.database_url)
+    try:
+        with Session(engine) as session:
+            query = select(Application).order_by(Application.id.desc())
+            if application_no is not None:
+                query = query.where(Application.application_no == application_no)
+            if vin is not None:
+                holding = select(VehicleLine.application_id).where(VehicleLine.vin == vin)
+                query = query.where(Application.id.in_(holding))
+            app = session.scalars(query).first()
+            assert app is not None, (application_no, vin)
+            lic = session.scalars(select(License).where(License.application_id == app.id)).first()
+            license_vins = (
+                []
+                if lic is None
+                else list(
+                    session.scalars(
+                        select(LicenseVehicle.vin)
+                        .where(LicenseVehicle.license_key == lic.license_key)
+                        .order_by(LicenseVehicle.position)
+                    )
+                )
+            )
+            return Stored(
+                status=app.status,
+                decision=app.decision,
+                vins=[v.vin for v in app.vehicles],
+                license_no=None if lic is None else lic.license_no,
+                license_vins=license_vins,
+            )
+    finally:
+        engine.dispose()
