@@ -15,7 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from carexport import __version__
 from carexport.accounts.pages import router as accounts_pages
 from carexport.accounts.views import router as accounts_router
+from carexport.applications.exporter_pages import router as exporter_pages
 from carexport.applications.inputs import location
+from carexport.applications.license_pages import router as license_pages
+from carexport.applications.monitor_pages import router as monitor_pages
+from carexport.applications.review_pages import router as review_pages
 from carexport.applications.views import REQUEST_MODELS
 from carexport.applications.views import router as check_router
 from carexport.config import get_settings
@@ -46,6 +50,10 @@ def create_app() -> FastAPI:
     # take their actor from carexport.accounts.page_auth, which also checks the CSRF
     # token of every POST/PUT/PATCH/DELETE.
     app.include_router(accounts_pages)
+    app.include_router(exporter_pages)
+    app.include_router(review_pages)
+    app.include_router(monitor_pages)
+    app.include_router(license_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
