@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -74,6 +75,12 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
     argon2_parallelism: int = 4
+
+    # --- signing keys (docs/decisions/0019-signing-keys.md) ---
+    # The passphrase that encrypts every organisation's SM2 private key at rest (PKCS#8
+    # PBES2). A secret: no default, and placeholders are refused when a key is used
+    # (carexport.documents.keys); demos and tests set an explicit dev value.
+    key_encryption_key: SecretStr | None = None
 
 
 @cache
