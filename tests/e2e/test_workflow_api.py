@@ -203,6 +203,14 @@ def test_ids_out_of_range_and_unknown_licenses_are_404(api: Api) -> None:
     assert api.call("monitor", "GET", "/licenses/12-2026-999999").status_code == 404
 
 
+@pytest.mark.parametrize("license_no", ["12-2026-%00", "12-%01-2026", "x" * 300])
+def test_license_numbers_no_store_could_hold_are_404_not_500(api: Api, license_no: str) -> None:
+    assert api.call("monitor", "GET", f"/licenses/{license_no}").status_code == 404
+    extend = {"valid_to": "2026-12-31", "reason": "x"}
+    answer = api.call("reviewer", "POST", f"/licenses/{license_no}/extend", extend)
+    assert answer.status_code == 404
+
+
 def _routes(app: int, license_no: str) -> list[tuple[str, str, Any]]:
     return [
         ("GET", "/applications", None),

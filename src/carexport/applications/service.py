@@ -858,12 +858,22 @@ def _license_visible(actor: Actor, lic: License) -> bool:
     return False
 
 
+_LICENSE_NO_MAX_CHARS = 64
+
+
+def _stored_license_key(license_no: str) -> str:
+    """The lookup key of a license number a caller typed; NotFound for one that no store
+    could hold (PostgreSQL refuses a NUL in a parameter with an error, not "no row")."""
+    if len(license_no) > _LICENSE_NO_MAX_CHARS or not license_no.isprintable():
+        raise NotFound(f"没有该许可证 / no license {license_no[:40]!r}")
+    return license_key(license_no)
+
+
 def _find_license(uow: UnitOfWork, actor: Actor, license_no: str) -> License:
     _require_reader(actor)
+    key = _stored_license_key(license_no)
     lic = uow.session.scalar(
-        select(License)
-        .where(License.license_key == license_key(license_no))
-        .execution_options(populate_existing=True)
+        select(License).where(License.license_key == key).execution_options(populate_existing=True)
     )
     if lic is None or not _license_visible(actor, lic):
         raise NotFound(f"没有该许可证 / no license {license_no[:40]}")
@@ -894,7 +904,7 @@ def extend_license(
     # lock (SQLite) before the license is read, so two extensions run one after the other.
     uow.session.execute(
         update(License)
-        .where(License.license_key == license_key(license_no))
+        .where(License.license_key == _stored_license_key(license_no))
         .values(status=License.status)
         .execution_options(synchronize_session=False)
     )
