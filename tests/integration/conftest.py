@@ -23,6 +23,7 @@ import carexport.accounts.models
 import carexport.applications.models
 import carexport.audit.models
 import carexport.credit.models
+import carexport.documents.confirmations_models
 import carexport.documents.models
 import carexport.feeds.models  # noqa: F401  (every table on Base.metadata)
 from carexport.db import Base, make_engine

@@ -33,6 +33,14 @@ class InspectionResult(StrEnum):
     FAIL = "fail"
 
 
+class OutletService(StrEnum):
+    """What an after-sales outlet abroad offers (648号 附件1 item 2: repair data, parts)."""
+
+    REPAIR = "repair"
+    PARTS = "parts"
+    WARRANTY = "warranty"
+
+
 class Rectification(StrEnum):
     NONE = "none"
     SUBMITTED = "submitted"

@@ -35,7 +35,12 @@ from carexport.bulk import iso
 from carexport.config import get_settings
 from carexport.domain.country import country_code
 from carexport.domain.dates import DateRange, parse_iso_date
-from carexport.domain.facts import InspectionResult, ManufacturerKind, Rectification
+from carexport.domain.facts import (
+    InspectionResult,
+    ManufacturerKind,
+    OutletService,
+    Rectification,
+)
 from carexport.domain.text import normalize_identifier
 from carexport.domain.uscc import is_valid_uscc
 from carexport.domain.vin import vin_problem
@@ -204,6 +209,31 @@ VINS = FieldType(Annotated[list[Vin], BeforeValidator(_split)], is_list=True)
 ANNEX1_ITEM = FieldType(Annotated[int, Field(ge=1, le=7)], Integer)
 
 
+# The services as a Chinese sheet names them.
+ZH_SERVICES = {"维修": "repair", "配件": "parts", "质保": "warranty", "保修": "warranty"}
+
+
+def _service_names(value: Any) -> Any:
+    value = _split(value)
+    if isinstance(value, list):
+        return [ZH_SERVICES.get(v, v.lower()) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _services(value: Any) -> Any:
+    # Stored in one text column in a fixed order ("repair;parts;warranty"): an outlet
+    # offers at most three services, a part table would be a join for nothing.
+    if not value:
+        return None
+    chosen = {OutletService(v) for v in value}
+    return ";".join(s.value for s in OutletService if s in chosen)
+
+
+SERVICES = FieldType(
+    Annotated[list[OutletService], BeforeValidator(_service_names)], String, _services
+)
+
+
 def one_of(enum: type[Enum]) -> FieldType:
     return FieldType(enum, store=_enum_value)
 
@@ -292,6 +322,7 @@ OUTLETS = (
     _F("city", "城市", "city", TEXT),
     _F("address", "地址", "address", TEXT),
     _F("phone", "联系电话", "contact", TEXT),
+    _F("services", "服务项目", "repair; parts; warranty (维修、配件、质保)", SERVICES),
 )
 
 ENTERPRISES = (

@@ -141,6 +141,8 @@ class Outlet(Base):
     city: Mapped[str | None] = mapped_column(String)
     address: Mapped[str | None] = mapped_column(String)
     phone: Mapped[str | None] = mapped_column(String)
+    # OutletService values in their declared order, ";"-joined (feeds/fields.py SERVICES).
+    services: Mapped[str | None] = mapped_column(String)
 
 
 class Confirmation(Base):

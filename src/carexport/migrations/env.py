@@ -9,6 +9,7 @@ import carexport.accounts.models
 import carexport.applications.models
 import carexport.audit.models
 import carexport.credit.models
+import carexport.documents.confirmations_models
 import carexport.documents.models
 import carexport.feeds.models  # noqa: F401  (registers the tables on Base.metadata)
 from carexport.db import Base, make_engine
