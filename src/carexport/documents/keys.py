@@ -12,6 +12,7 @@ public keys that lets anyone verify what they signed (docs/decisions/0019-signin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -67,6 +68,7 @@ __all__ = [
     "current_key",
     "generate_key",
     "index_keys",
+    "is_key_id",
     "keys_file",
     "keys_for_documents",
     "keys_of_org",
@@ -84,6 +86,7 @@ __all__ = [
 
 SIGNING_KINDS = frozenset({OrgKind.MANUFACTURER, OrgKind.AGENCY})
 MIN_KEK_CHARS = 16
+_KEY_ID = re.compile(r"[0-9A-Za-z]{1,20}-[0-9]{8}-[0-9a-f]{8}")
 MAX_REASON_CHARS = 1000
 # Values that people paste from examples; a key-encryption key equal to one of them (or
 # containing "changeme") protects nothing.
@@ -164,10 +167,18 @@ def _select_published() -> Any:
 def published_keys(*, session: Session) -> list[PublishedKey]:
     """Every key ever made, oldest first (by organisation, then validity)."""
     query = _select_published().order_by(SigningKey.org_id, SigningKey.valid_from, SigningKey.id)
-    return [_published(row, org) for row, org in session.execute(query).tuples()]
+    return [_published(row, org) for row, org in session.execute(query)]
+
+
+def is_key_id(text: str) -> bool:
+    """Whether `text` could be a key ID at all (checked before it reaches a query, so
+    that a NUL or a 5,000-character path is "no such key", never a database error)."""
+    return bool(_KEY_ID.fullmatch(text))
 
 
 def public_key(*, session: Session, key_id: str) -> PublishedKey | None:
+    if not is_key_id(key_id):
+        return None
     found = session.execute(_select_published().where(SigningKey.key_id == key_id)).first()
     return None if found is None else _published(found[0], found[1])
 
@@ -179,7 +190,7 @@ def keys_of_org(*, session: Session, org_id: int) -> list[PublishedKey]:
         .where(SigningKey.org_id == org_id)
         .order_by(SigningKey.valid_from, SigningKey.id)
     )
-    return [_published(row, org) for row, org in session.execute(query).tuples()]
+    return [_published(row, org) for row, org in session.execute(query)]
 
 
 def keys_for_documents(
@@ -187,11 +198,11 @@ def keys_for_documents(
 ) -> dict[str, PublishedKey]:
     """The published keys the documents name, by key_id (one query for a batch)."""
     wanted = {d.get(KEY_ID) for d in documents}
-    names = sorted(k for k in wanted if isinstance(k, str) and k)
+    names = sorted(k for k in wanted if isinstance(k, str) and is_key_id(k))
     if not names:
         return {}
     query = _select_published().where(SigningKey.key_id.in_(names))
-    return {row.key_id: _published(row, org) for row, org in session.execute(query).tuples()}
+    return {row.key_id: _published(row, org) for row, org in session.execute(query)}
 
 
 def current_key(*, session: Session, org_id: int, on: date) -> SigningKey | None:
@@ -396,9 +407,13 @@ def revoke_key(
     """Revoke a key from `from_date`: documents it signed on or after that day are invalid,
     those signed before stay valid. A revocation may be moved earlier, never later."""
     session = uow.session
-    row = session.scalar(select(SigningKey).where(SigningKey.key_id == key_id))
+    row = (
+        session.scalar(select(SigningKey).where(SigningKey.key_id == key_id))
+        if is_key_id(key_id)
+        else None
+    )
     if row is None:
-        raise NotFound(f"没有该密钥 / no key {key_id}")
+        raise NotFound(f"没有该密钥 / no key {key_id[:80]}")
     _check_actor(by, row.org_id)
     if is_blank(reason):
         raise InvalidInput(

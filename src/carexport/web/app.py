@@ -23,6 +23,7 @@ from carexport.applications.review_pages import router as review_pages
 from carexport.applications.views import REQUEST_MODELS
 from carexport.applications.views import router as check_router
 from carexport.config import get_settings
+from carexport.documents.views import router as documents_router
 from carexport.errors import CarexportError
 from carexport.jsondoc import clip
 from carexport.web.errors import (
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
     )
     app.include_router(check_router)
     app.include_router(accounts_router)
+    app.include_router(documents_router)
     # The pages (HTML). Each feature's `pages.py` router is included here; page routes
     # take their actor from carexport.accounts.page_auth, which also checks the CSRF
     # token of every POST/PUT/PATCH/DELETE.
