@@ -64,6 +64,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "register",
         "登记事实（FACTS.json）的导入导出 / FACTS.json in and out of the store.",
     ),
+    "keys": LazyCommand(
+        "carexport.documents.keys_cli",
+        "keys_app",
+        "签名密钥：生成、轮换、吊销、导出公钥 / signing keys: make, rotate, revoke, export.",
+    ),
     "db": LazyCommand("carexport.feeds.cli", "register", "数据库 / the database."),
     "demo": LazyCommand("carexport.demo.cli", "demo_app", "演示数据 / a synthetic demo world."),
     "org": LazyCommand(
