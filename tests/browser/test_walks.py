@@ -155,6 +155,12 @@ def test_an_exporter_uploads_a_batch_sees_the_near_new_finding_removes_it_and_su
     # Back on the dashboard, the application is listed as submitted.
     page.get_by_role("link", name="我的申请").first.click()
     expect(page.get_by_role("row").filter(has_text="已提交").first).to_be_visible()
+    # The same application in English, for a person to look over (screenshot).
+    page.get_by_role("row").filter(has_text="已提交").first.get_by_role("link").first.click()
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Pre-check")).to_be_visible()
+    shot(page, "15-application-submitted-en")
 
 
 REVIEW_REASON = "该车已满三年，首次出口，企业信用事件已整改；同意批准 / checked: approve"
@@ -237,3 +243,9 @@ def test_the_monitor_sees_every_agencys_queue(page: Page, site: Site) -> None:
     expect(page).to_have_url(re.compile(r"/monitor"))
     expect(page.get_by_text(site.agency_name).first).to_be_visible()
     shot(page, "50-monitor")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    shot(page, "51-monitor-en")
+    page.get_by_role("link", name=site.agency_name).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(site.agency_name)
+    shot(page, "52-monitor-agency-queue-en")
