@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, delete, func, select, update
+from sqlalchemy import Row as SqlRow
 from sqlalchemy.orm import load_only
 
 from carexport import audit, clock, jsondoc
@@ -780,6 +781,16 @@ def license_of(*, uow: UnitOfWork, application: Application) -> License | None:
     )
 
 
+def _list_query(actor: Actor, status: ApplicationStatus | None) -> Select[Any]:
+    _require_reader(actor)
+    query = select(Application).where(Application.content.is_not(None), _visible_clause(actor))
+    if status is not None:
+        query = query.where(Application.status == status.value)
+    if actor.role == Role.APPLICANT:
+        return query.order_by(Application.id.desc())
+    return query.order_by(Application.due_on.is_(None), Application.due_on, Application.id)
+
+
 def list_applications(
     *,
     uow: UnitOfWork,
@@ -789,28 +800,35 @@ def list_applications(
     offset: int = 0,
 ) -> list[Application]:
     """The applications `actor` sees; the agency's queue by due date (none last)."""
-    _require_reader(actor)
-    query = select(Application).where(Application.content.is_not(None), _visible_clause(actor))
-    if status is not None:
-        query = query.where(Application.status == status.value)
-    if actor.role == Role.APPLICANT:
-        query = query.order_by(Application.id.desc())
-    else:
-        query = query.order_by(Application.due_on.is_(None), Application.due_on, Application.id)
-    query = query.options(
-        load_only(
-            Application.id,
-            Application.application_no,
-            Application.status,
-            Application.version,
-            Application.due_on,
-            Application.decision,
-            Application.issuing_agency,
-            Application.enterprise_uscc,
-            Application.submitted_on,
-        )
-    )
+    query = _list_query(actor, status).options(load_only(*SUMMARY_COLUMNS))
     return list(uow.session.scalars(query.limit(min(limit, _LIST_LIMIT)).offset(offset)))
+
+
+SUMMARY_COLUMNS = (
+    Application.id,
+    Application.application_no,
+    Application.status,
+    Application.version,
+    Application.due_on,
+    Application.decision,
+    Application.issuing_agency,
+    Application.enterprise_uscc,
+    Application.submitted_on,
+)
+
+
+def application_summaries(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    status: ApplicationStatus | None = None,
+    limit: int = _LIST_LIMIT,
+    offset: int = 0,
+) -> list[SqlRow[Any]]:
+    """The same list as `list_applications` as plain rows of SUMMARY_COLUMNS: a queue of
+    10,000 is read without building 10,000 ORM objects (benchmarks/bench_workflow.py)."""
+    query = _list_query(actor, status).with_only_columns(*SUMMARY_COLUMNS)
+    return list(uow.session.execute(query.limit(min(limit, _LIST_LIMIT)).offset(offset)))
 
 
 def status_changes(*, uow: UnitOfWork, application: Application) -> list[StatusChange]:
