@@ -267,7 +267,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("CAREXPORT_CHROMIUM") or shutil.which("chromium")
+    """$CAREXPORT_CHROMIUM, else Debian's chromium on the PATH; None when neither exists."""
+    found = os.environ.get("CAREXPORT_CHROMIUM") or shutil.which("chromium")
+    return found if found and Path(found).is_file() else None
 
 
 def _missing(message: str) -> None:
