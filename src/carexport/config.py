@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     # (carexport.documents.keys); demos and tests set an explicit dev value.
     key_encryption_key: SecretStr | None = None
 
+    # --- document PDFs and verification (docs/decisions/0021-document-pdfs.md) ---
+    # The address the QR code of every PDF points at: {public_base_url}/verify/{number}
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Noto Sans CJK SC from Debian's fonts-noto-cjk (face 2 of the collection is SC)
+    pdf_font_path: str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    pdf_font_index: int = 2
+    pdf_font_cache_dir: str = "var/fonts"  # the font's faster working copy, made once
+
 
 @cache
 def get_settings() -> Settings:

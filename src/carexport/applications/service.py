@@ -51,6 +51,7 @@ from carexport.applications.transitions import (
 from carexport.bulk import RecordTable, Row, iso, natural_key, table_target
 from carexport.config import get_settings
 from carexport.db import UnitOfWork
+from carexport.documents import licenses as signed_licenses
 from carexport.domain import facts as f
 from carexport.domain.application import Application as DomainApplication
 from carexport.domain.text import normalize_identifier, normalize_text
@@ -748,6 +749,7 @@ def _issue_license(
             )
         )
     uow.session.flush()
+    signed = _sign_license(uow, actor, lic, today, now)
     audit.append(
         uow.session,
         verb="license.issued",
@@ -760,10 +762,53 @@ def _issue_license(
             "application_id": app.application_no,
             "valid_from": term.valid_from.isoformat(),
             "valid_to": term.valid_to.isoformat(),
+            "document_version": signed.version,
+            "key_id": signed.key_id,
         },
         at=now,
     )
     return lic
+
+
+def _sign_license(
+    uow: UnitOfWork, actor: Actor, lic: License, on: date, now: datetime
+) -> signed_licenses.SignedLicense:
+    """The license's next signed version, sealed by the agency's key in this same
+    transaction (documents/licenses.py; unsigned, with the reason, when it has none)."""
+    app = None if lic.application_id is None else uow.session.get(Application, lic.application_id)
+    exporter = (
+        None if app is None or app.org_id is None else accounts.get_org(uow=uow, org_id=app.org_id)
+    )
+    # Set on every license issued here (_issue_license); the callers sign no other.
+    assert lic.license_no is not None
+    assert lic.issued_on is not None
+    assert lic.valid_from is not None
+    assert lic.valid_to is not None
+    facts = signed_licenses.LicenseFacts(
+        license_no=lic.license_no,
+        status=lic.status,
+        issued_on=lic.issued_on,
+        valid_from=lic.valid_from,
+        valid_to=lic.valid_to,
+        agency=lic.agency or "",
+        agency_region=lic.region,
+        enterprise_uscc=lic.enterprise_uscc or "",
+        enterprise_name=None if exporter is None else exporter.name,
+        destination_country=lic.destination_country or "",
+        annex=[
+            signed_licenses.AnnexLine(
+                vin=line.vin,
+                brand=line.brand,
+                model=line.model,
+                registration_date=line.registration_date,
+                transfer_for_export_date=line.transfer_for_export_date,
+            )
+            for line in _annex(uow, lic)
+        ],
+    )
+    return signed_licenses.sign_license(
+        session=uow.session, agency_org_id=actor.org_id, facts=facts, on=on, now=now
+    )
 
 
 def get(*, uow: UnitOfWork, actor: Actor, application_id: int) -> Application:
@@ -951,6 +996,13 @@ def extend_license(
     before = lic.valid_to
     lic.valid_to = valid_to
     lic.status = LicenseStatus.EXTENDED.value
+    # An extension is a new signed version; licenses from the feed (no number issued
+    # here, no application) have no signed document to follow.
+    signed = (
+        _sign_license(uow, actor, lic, today, now)
+        if lic.application_id is not None and lic.license_no is not None
+        else None
+    )
     audit.append(
         uow.session,
         verb="license.extended",
@@ -958,7 +1010,10 @@ def extend_license(
         object_id=license_no if lic.license_no is None else lic.license_no,
         actor=actor,
         reason=reason,
-        versions={"valid_to": {"from": before.isoformat(), "to": valid_to.isoformat()}},
+        versions={
+            "valid_to": {"from": before.isoformat(), "to": valid_to.isoformat()},
+            "document": None if signed is None else signed.version,
+        },
         at=now,
     )
     view = LicenseView(lic, _annex(uow, lic))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from carexport.db import Base, UtcDateTime
@@ -34,3 +35,33 @@ class SigningKey(Base):
     revoked_from: Mapped[date | None] = mapped_column(Date)
     revocation_reason: Mapped[str | None] = mapped_column(String)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- signed licenses (docs/decisions/0021-document-pdfs.md) ---
+
+
+class SignedLicense(Base):
+    """One signed version of a license: version 1 at its issue, one more per extension.
+
+    `document` is the JSON the agency's key signed, stored whole (the signature covers
+    every field, so the row's columns are only for lookups). A license issued while its
+    agency had no signing key has a row with no document, so that the verification can
+    say "issued unsigned" rather than "unknown". Rows are never deleted; a newer version
+    sets `superseded_at` on the one before. `license_status` is the license's status as
+    the workflow last reported it (issued, extended, returned, cancelled, used …).
+    """
+
+    __tablename__ = "signed_licenses"
+    __table_args__ = (UniqueConstraint("license_no", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    license_no: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int]
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    key_id: Mapped[str | None] = mapped_column(String(64))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    license_status: Mapped[str] = mapped_column(String(16))
+    unsigned_reason: Mapped[str | None] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
