@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     max_line_bytes: int = 1 * MiB  # one line of a CSV or JSON Lines file
     max_cell_chars: int = 10_000  # one cell or JSON Lines value
     max_note_chars: int = 4000  # one note on an application (review pages)
+    # 售后服务确认书: VINs one confirmation names (a license holds at most 20), rows of a
+    # batch upload (each row is signed: ~2 ms)
+    max_confirmation_vins: int = 20
+    max_confirmation_batch_rows: int = 2000
     # An Annex 2 file attached to a modified vehicle (PDF, JPEG, PNG); below
     # max_body_bytes, which bounds the whole upload request
     max_material_bytes: int = 10 * MiB

@@ -5,6 +5,11 @@
   a store-backed check gives exactly the verdict of a file-backed one.
 - `import_feed`: one registry file (feeds/importing.py reads and stages it), all or
   nothing or skipping bad rows.
+
+At the end, the writes of records made in the system rather than imported (a
+manufacturer's outlets, the confirmations it issues): they run inside the caller's unit
+of work and never commit, so the use case (documents/confirmations.py) commits the
+record with its audit entry and signature, or nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import Select, select
 
 from carexport.applications import service as applications
@@ -21,11 +27,12 @@ from carexport.bulk import BulkWriter, RecordTable, Row, Target
 from carexport.config import get_settings
 from carexport.credit import service as credit
 from carexport.db import UnitOfWork
+from carexport.documents import keyring, keys
 from carexport.domain import facts as f
 from carexport.domain.application import Application
 from carexport.domain.text import is_blank, normalize_text
 from carexport.domain.text import normalize_identifier as ident
-from carexport.errors import CarexportError
+from carexport.errors import CarexportError, Conflict, InputProblem, InvalidInput, NotFound
 from carexport.feeds import fields, records
 from carexport.feeds.fields import FeedField
 from carexport.feeds.importing import ImportMode, ImportResult, RowProblem, stage_feed
@@ -39,6 +46,7 @@ from carexport.feeds.models import (
     Manufacturer,
     ManufacturerBrand,
     ModifierCapacity,
+    Outlet,
     Registration,
     RelatedPerson,
 )
@@ -217,6 +225,7 @@ def facts_for_application(*, uow: UnitOfWork, application: Application) -> f.Fac
     confirmations = _rows_in(uow, Confirmation, Confirmation.id_key, confirmation_keys)
     issuer_keys = {c.issuer_key for c in confirmations if c.issuer_key is not None}
     manufacturers = _rows_in(uow, Manufacturer, Manufacturer.uscc_key, issuer_keys)
+    signing_keys = checker_keys(uow=uow, documents=[c.document for c in confirmations])
     brands: dict[str, list[str]] = {}
     for chunk in _chunks(m.uscc_key for m in manufacturers):
         query = (
@@ -286,7 +295,15 @@ def facts_for_application(*, uow: UnitOfWork, application: Application) -> f.Fac
         ],
         manufacturers=[
             f.Manufacturer.model_validate(
-                {**_declared(m, fields.MANUFACTURERS), "brands": brands.get(m.uscc_key, [])}
+                {
+                    **_declared(m, fields.MANUFACTURERS),
+                    "brands": brands.get(m.uscc_key, []),
+                    **(
+                        {"public_key": signing_keys[m.uscc_key]}
+                        if m.uscc_key in signing_keys
+                        else {}
+                    ),
+                }
             )
             for m in manufacturers
         ],
@@ -315,6 +332,43 @@ def facts_for_application(*, uow: UnitOfWork, application: Application) -> f.Fac
     )
 
 
+def checker_keys(*, uow: UnitOfWork, documents: Sequence[Any]) -> dict[str, str | None]:
+    """The public key to give the checker as each issuer's `public_key`, by issuer key,
+    for confirmations signed in this system (they name their `key_id`).
+
+    FACTS holds one key per manufacturer, while a manufacturer may have signed with
+    several (rotation): the key of the issuer's first named confirmation is given. It is
+    given only when that key may have signed the document — published as the issuer's,
+    valid on its signing date and not revoked by then (documents.keyring's rule) —
+    otherwise no key (None), so the checker finds N180.SEAL_INVALID: a signature by a
+    revoked key must not verify. A confirmation without `key_id` (signed elsewhere, a
+    loaded feed's) keeps the manufacturers registry's key.
+    """
+    wanted = [d for d in documents if isinstance(d, dict) and d.get(keyring.KEY_ID)]
+    if not wanted:
+        return {}
+    published = keys.keys_for_documents(session=uow.session, documents=wanted)
+    chosen: dict[str, str | None] = {}
+    for document in wanted:
+        issuer = (
+            ident(document.get("issuer_uscc"))
+            if isinstance(document.get("issuer_uscc"), str)
+            else None
+        )
+        if issuer is None or issuer in chosen:
+            continue
+        key = published.get(str(document[keyring.KEY_ID]))
+        day = keyring.signing_date(document)
+        fits = (
+            key is not None
+            and day is not None
+            and ident(key.uscc) == issuer
+            and key.status_on(day) == "valid"
+        )
+        chosen[issuer] = key.public_key if fits and key is not None else None
+    return chosen
+
+
 def _related_persons(uow: UnitOfWork, enterprise_keys: Iterable[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for chunk in _chunks(enterprise_keys):
@@ -338,3 +392,190 @@ def _persons_of(uow: UnitOfWork, enterprises: Sequence[Enterprise]) -> set[str]:
     for ids in _related_persons(uow, [e.uscc_key for e in enterprises]).values():
         persons.update(ident(i) or "" for i in ids if not is_blank(i))
     return persons
+
+
+# -- records made in the system: outlets and issued confirmations ----------------------
+# These never commit: the caller's use case does, with its audit entry.
+
+
+@dataclass(frozen=True)
+class OutletView:
+    """One stored outlet as the pages and the confirmation service see it."""
+
+    id: int
+    manufacturer_uscc: str
+    name: str
+    country: str
+    city: str | None
+    address: str | None
+    phone: str | None
+    services: tuple[str, ...]
+
+    def for_confirmation(self) -> dict[str, Any]:
+        """The outlet as a confirmation lists it (CHECK_FORMAT.md, plus its services)."""
+        return {
+            "name": self.name,
+            "country": self.country,
+            "city": self.city,
+            "address": self.address,
+            "phone": self.phone,
+            "services": list(self.services),
+        }
+
+
+def _outlet_view(row: Outlet) -> OutletView:
+    return OutletView(
+        id=row.id,
+        manufacturer_uscc=row.manufacturer_uscc,
+        name=row.name,
+        country=row.country,
+        city=row.city,
+        address=row.address,
+        phone=row.phone,
+        services=tuple(row.services.split(";")) if row.services else (),
+    )
+
+
+def outlets_of(
+    *, uow: UnitOfWork, manufacturer_uscc: str, country: str | None = None
+) -> list[OutletView]:
+    """The manufacturer's outlets (in one country when given), by country, city, name."""
+    query = select(Outlet).where(Outlet.manufacturer_key == ident(manufacturer_uscc))
+    if country is not None:
+        query = query.where(Outlet.country == ident(country))
+    query = query.order_by(Outlet.country, Outlet.city, Outlet.name, Outlet.id)
+    return [_outlet_view(row) for row in uow.session.scalars(query)]
+
+
+def _own_outlet(uow: UnitOfWork, manufacturer_uscc: str, outlet_id: int) -> Outlet:
+    row = uow.session.get(Outlet, outlet_id)
+    # Another manufacturer's outlet is "not found": existence never leaks.
+    if row is None or row.manufacturer_key != ident(manufacturer_uscc):
+        raise NotFound(f"没有该网点 / no outlet {outlet_id}")
+    return row
+
+
+def save_outlet(
+    *,
+    uow: UnitOfWork,
+    manufacturer_uscc: str,
+    values: dict[str, Any],
+    outlet_id: int | None = None,
+) -> OutletView:
+    """Add an outlet of the manufacturer (outlet_id None) or change one of its own.
+
+    `values` (name, country, city, address, phone, services) are validated by the
+    outlets feed's row schema, as `carexport import outlets` validates a file row, and
+    stored by the same builder. InvalidInput names each bad field; Conflict when the
+    manufacturer already has an outlet of that name in that country and city.
+    """
+    feed = FEEDS["outlets"]
+    try:
+        row = feed.schema.model_validate({**values, "manufacturer_uscc": manufacturer_uscc})
+    except ValidationError as exc:
+        raise InvalidInput(
+            [
+                InputProblem(
+                    "outlet",
+                    ".".join(str(part) for part in item["loc"]),
+                    str(item["msg"]).removeprefix("Value error, "),
+                    str(item["type"]),
+                )
+                for item in exc.errors(include_url=False)
+            ]
+        ) from None
+    columns = dict(zip(records.OUTLETS.columns, feed.build(row), strict=True))
+    session = uow.session
+    clash = session.scalar(select(Outlet).where(Outlet.natural_key == columns["natural_key"]))
+    if clash is not None and clash.id != outlet_id:
+        raise Conflict(
+            "该国家和城市已有同名网点 / an outlet of that name is already listed in that "
+            "country and city"
+        )
+    outlet = Outlet() if outlet_id is None else _own_outlet(uow, manufacturer_uscc, outlet_id)
+    for name, value in columns.items():
+        setattr(outlet, name, value)
+    if outlet_id is None:
+        session.add(outlet)
+    session.flush()
+    return _outlet_view(outlet)
+
+
+def remove_outlet(*, uow: UnitOfWork, manufacturer_uscc: str, outlet_id: int) -> OutletView:
+    """Delete one of the manufacturer's outlets (confirmations already issued keep the
+    outlet as they list it: their documents are signed copies)."""
+    row = _own_outlet(uow, manufacturer_uscc, outlet_id)
+    view = _outlet_view(row)
+    uow.session.delete(row)
+    uow.session.flush()
+    return view
+
+
+def manufacturer_record(*, uow: UnitOfWork, uscc: str) -> f.Manufacturer | None:
+    """The manufacturers registry's row for `uscc` with its brands, as FACTS has it."""
+    rows = _rows_in(uow, Manufacturer, Manufacturer.uscc_key, [ident(uscc)])
+    if not rows:
+        return None
+    brands = uow.session.scalars(
+        select(ManufacturerBrand.brand)
+        .where(ManufacturerBrand.manufacturer_key == rows[0].uscc_key)
+        .order_by(ManufacturerBrand.position)
+    )
+    return f.Manufacturer.model_validate(
+        {**_declared(rows[0], fields.MANUFACTURERS), "brands": list(brands)}
+    )
+
+
+def registration_records(*, uow: UnitOfWork, vins: Iterable[str]) -> dict[str, f.Registration]:
+    """The registration records of `vins`, by normalised VIN."""
+    found = _rows_in(uow, Registration, Registration.vin_key, {ident(v) for v in vins})
+    return {
+        r.vin_key: f.Registration.model_validate(_declared(r, fields.REGISTRATIONS)) for r in found
+    }
+
+
+def add_confirmation(*, uow: UnitOfWork, confirmation: f.Confirmation) -> None:
+    """Store a confirmation issued in the system, exactly as signed. Conflict when one
+    with its number is stored already (a loaded feed's, say): never overwritten."""
+    session = uow.session
+    key = ident(confirmation.id)
+    if session.scalar(select(Confirmation.id).where(Confirmation.id_key == key)) is not None:
+        raise Conflict(
+            f"确认书编号 {confirmation.id} 已存在 / confirmation {confirmation.id} exists"
+        )
+    session.add(Confirmation(**_confirmation_columns(confirmation)))
+    session.flush()
+
+
+def replace_confirmation(*, uow: UnitOfWork, confirmation: f.Confirmation) -> None:
+    """Store a new signed version of a stored confirmation (its revocation)."""
+    row = uow.session.scalar(
+        select(Confirmation).where(Confirmation.id_key == ident(confirmation.id))
+    )
+    if row is None:
+        raise NotFound(f"没有该确认书 / no confirmation {confirmation.id}")
+    for name, value in _confirmation_columns(confirmation).items():
+        setattr(row, name, value)
+    uow.session.flush()
+
+
+def _confirmation_columns(confirmation: f.Confirmation) -> dict[str, Any]:
+    # The row builder of imports (feeds/records.py), so both doors store the same.
+    row = dict(zip(records.CONFIRMATIONS.columns, records.confirmation(confirmation), strict=True))
+    row["document"] = confirmation.signed_document()
+    row["issued_on"] = confirmation.issued_on
+    return row
+
+
+def confirmations_by_id(*, uow: UnitOfWork, ids: Iterable[str]) -> list[f.Confirmation]:
+    """The stored confirmations with these numbers, in insertion order."""
+    rows = _rows_in(uow, Confirmation, Confirmation.id_key, {ident(i) for i in ids})
+    return [f.Confirmation.model_validate(r.document) for r in rows]
+
+
+def confirmation_ids_like(*, uow: UnitOfWork, prefix: str) -> list[str]:
+    """The stored confirmation numbers starting with `prefix` (normalised)."""
+    pattern = (ident(prefix) or "") + "%"
+    return list(
+        uow.session.scalars(select(Confirmation.id_key).where(Confirmation.id_key.like(pattern)))
+    )
