@@ -19,7 +19,12 @@ from carexport.accounts import service as accounts
 from carexport.accounts.actor import Actor
 from carexport.applications import service
 from carexport.applications.enums import Action, ApplicationStatus
-from carexport.applications.models import Application, ApplicationContent, LicenseVehicle
+from carexport.applications.models import (
+    Application,
+    ApplicationContent,
+    LicenseCounter,
+    LicenseVehicle,
+)
 from carexport.applications.transitions import ActionConflict, ActionForbidden, ReasonRequired
 from carexport.config import get_settings
 from carexport.db import UnitOfWork
@@ -210,6 +215,36 @@ def test_approval_issues_a_numbered_license_with_the_registration_annex(world: W
     with UnitOfWork(world.engine) as uow:
         open_ = service.open_licenses(uow=uow, vin_keys=[annex[0].vin_key])
     assert [o.license_no for o in open_] == ["12-2026-000001"]
+
+
+def test_numbers_a_former_system_gave_are_skipped_not_issued_twice(world: World) -> None:
+    # Licenses of this region and year loaded from the licenses feed (or FACTS) before
+    # the store issued any: the first license issued here continues after them.
+    taken = Facts.model_validate(
+        {
+            "open_licenses": [
+                {"license_no": "12-2026-000001", "vins": ["LSVAA2180E2000001"]},
+                {"license_no": "12-2026-000007", "vins": ["LSVAA2180E2000002"]},
+            ]
+        }
+    )
+    with UnitOfWork(world.engine) as uow:
+        feeds.load_facts(uow=uow, facts=taken)
+    app = submitted(world)
+    approved: Application = world.run(
+        service.decide,
+        "reviewer",
+        application_id=app.id,
+        version=app.version,
+        action=Action.APPROVE,
+        reason=None,
+    )
+    with UnitOfWork(world.engine) as uow:
+        lic = service.license_of(uow=uow, application=approved)
+        counter = uow.session.get(LicenseCounter, ("12", 2026))
+        assert lic is not None
+        assert counter is not None
+        assert (lic.license_no, counter.last) == ("12-2026-000008", 8)
 
 
 def test_a_review_verdict_goes_to_countersign_and_not_back_to_its_recommender(

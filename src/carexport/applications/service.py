@@ -673,7 +673,35 @@ def _next_sequence(uow: UnitOfWork, region: str, year: int) -> int:
         )
         .returning(LicenseCounter.last)
     )
-    return int(session.execute(statement).scalar_one())
+    number = int(session.execute(statement).scalar_one())
+    if _license_no_taken(uow, region, year, number):
+        # A licenses feed loaded numbers of this region and year that the counter never
+        # gave (a former system's): continue after the highest, under the same row lock.
+        number = _highest_feed_sequence(uow, region, year) + 1
+        session.execute(
+            update(LicenseCounter)
+            .where(LicenseCounter.region == region, LicenseCounter.year == year)
+            .values(last=number)
+        )
+    return number
+
+
+def _license_no(region: str, year: int, sequence: int) -> str:
+    return f"{region}-{year}-{sequence:06d}"
+
+
+def _license_no_taken(uow: UnitOfWork, region: str, year: int, sequence: int) -> bool:
+    key = license_key(_license_no(region, year, sequence))
+    return uow.session.scalar(select(License.id).where(License.license_key == key)) is not None
+
+
+def _highest_feed_sequence(uow: UnitOfWork, region: str, year: int) -> int:
+    prefix = f"{region}-{year}-"
+    numbers = uow.session.scalars(
+        select(License.license_no).where(License.license_no.startswith(prefix, autoescape=True))
+    )
+    sequences = [int(n[len(prefix) :]) for n in numbers if n and n[len(prefix) :].isdigit()]
+    return max(sequences, default=0)
 
 
 def continue_numbering(*, uow: UnitOfWork, region: str, year: int, last: int) -> None:
@@ -707,7 +735,7 @@ def _issue_license(
         )
     term = license_term(today, app.license_year, LicenseRules.on(today))
     sequence = _next_sequence(uow, region, term.year)
-    license_no = f"{region}-{term.year}-{sequence:06d}"
+    license_no = _license_no(region, term.year, sequence)
     application = _stored_application(app)
     facts = feeds.facts_for_application(uow=uow, application=application)
     records: dict[str, Any] = {}
