@@ -20,7 +20,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from carexport.seals import verify_document
+from carexport.seals import sm3_digest, verify_document
 
 KEY_ID = "key_id"
 SIGNED_ON = "signed_on"
@@ -94,6 +94,17 @@ def _opt_str(value: Any) -> str | None:
 
 def _opt_date(value: Any) -> date | None:
     return None if value is None else date.fromisoformat(value)
+
+
+def make_key_id(owner: str, valid_from: date, public_key: str) -> str:
+    """`{owner}-{yyyymmdd}-{fingerprint}`: owner is the manufacturer's USCC or the agency's
+    region code, fingerprint the first 8 hex digits of SM3 over the public point.
+
+    Readable (whose, since when) and bound to the key itself: two keys of one owner made
+    for the same day still differ, and a reader can check an ID against its key.
+    """
+    fingerprint = sm3_digest(bytes.fromhex(public_key)).hex()[:8]
+    return f"{owner}-{valid_from:%Y%m%d}-{fingerprint}"
 
 
 def keys_file(keys: Iterable[PublishedKey]) -> dict[str, Any]:

@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from carexport import audit, clock
+from carexport.accounts import service as accounts
 from carexport.accounts.actor import Actor
 from carexport.accounts.enums import OrgKind, Role
-from carexport.accounts.models import Organisation
 from carexport.config import get_settings
-from carexport.db import UnitOfWork
+from carexport.db import Base, UnitOfWork
 from carexport.documents.keyring import (
     KEY_ID,
     SIGNED_ON,
@@ -34,6 +35,7 @@ from carexport.documents.keyring import (
     VerifyResult,
     index_keys,
     keys_file,
+    make_key_id,
     read_keys_file,
     signing_date,
     verify_with_keys,
@@ -54,7 +56,6 @@ from carexport.seals import (
     generate_private_key,
     private_key_from_pem,
     sign_document,
-    sm3_digest,
 )
 
 __all__ = [
@@ -72,9 +73,11 @@ __all__ = [
     "keys_file",
     "keys_for_documents",
     "keys_of_org",
+    "make_key_id",
     "public_key",
     "published_keys",
     "read_keys_file",
+    "require_key_encryption_key",
     "revoke_key",
     "rotate_key",
     "sign",
@@ -113,6 +116,12 @@ class NoSigningKey(Conflict):
 # --- the key-encryption key ---
 
 
+def require_key_encryption_key() -> None:
+    """Raise KeyEncryptionKeyError now unless a usable key-encryption key is configured
+    (for commands that would otherwise fail half-way, such as the demo's load)."""
+    _kek()
+
+
 def _kek() -> bytes:
     secret = get_settings().key_encryption_key
     if secret is None or not secret.get_secret_value():
@@ -145,7 +154,33 @@ def _open(row: SigningKey) -> PrivateKey:
 # --- reading ---
 
 
-def _published(row: SigningKey, org: Organisation) -> PublishedKey:
+@dataclass(frozen=True)
+class _Org:
+    id: int
+    kind: str
+    name: str
+    uscc: str | None
+    region: str | None
+
+
+def _organisations() -> Table:
+    # The accounts feature owns the table; its columns are read here through the shared
+    # metadata (registered by the accounts service imported above), not its model class.
+    assert accounts  # imported for the registration
+    return Base.metadata.tables["organisations"]
+
+
+def _org_columns() -> tuple[Any, ...]:
+    orgs = _organisations()
+    return (orgs.c.id, orgs.c.kind, orgs.c.name, orgs.c.uscc, orgs.c.region)
+
+
+def _get_org(session: Session, org_id: int) -> _Org | None:
+    found = session.execute(select(*_org_columns()).where(_organisations().c.id == org_id)).first()
+    return None if found is None else _Org(*found)
+
+
+def _published(row: SigningKey, org: _Org) -> PublishedKey:
     return PublishedKey(
         key_id=row.key_id,
         org_name=org.name,
@@ -161,13 +196,14 @@ def _published(row: SigningKey, org: Organisation) -> PublishedKey:
 
 
 def _select_published() -> Any:
-    return select(SigningKey, Organisation).join(Organisation, Organisation.id == SigningKey.org_id)
+    orgs = _organisations()
+    return select(SigningKey, *_org_columns()).join(orgs, orgs.c.id == SigningKey.org_id)
 
 
 def published_keys(*, session: Session) -> list[PublishedKey]:
     """Every key ever made, oldest first (by organisation, then validity)."""
     query = _select_published().order_by(SigningKey.org_id, SigningKey.valid_from, SigningKey.id)
-    return [_published(row, org) for row, org in session.execute(query)]
+    return [_published(row, _Org(*org)) for row, *org in session.execute(query)]
 
 
 def is_key_id(text: str) -> bool:
@@ -180,7 +216,7 @@ def public_key(*, session: Session, key_id: str) -> PublishedKey | None:
     if not is_key_id(key_id):
         return None
     found = session.execute(_select_published().where(SigningKey.key_id == key_id)).first()
-    return None if found is None else _published(found[0], found[1])
+    return None if found is None else _published(found[0], _Org(*found[1:]))
 
 
 def keys_of_org(*, session: Session, org_id: int) -> list[PublishedKey]:
@@ -190,7 +226,7 @@ def keys_of_org(*, session: Session, org_id: int) -> list[PublishedKey]:
         .where(SigningKey.org_id == org_id)
         .order_by(SigningKey.valid_from, SigningKey.id)
     )
-    return [_published(row, org) for row, org in session.execute(query)]
+    return [_published(row, _Org(*org)) for row, *org in session.execute(query)]
 
 
 def keys_for_documents(
@@ -202,7 +238,7 @@ def keys_for_documents(
     if not names:
         return {}
     query = _select_published().where(SigningKey.key_id.in_(names))
-    return {row.key_id: _published(row, org) for row, org in session.execute(query)}
+    return {row.key_id: _published(row, _Org(*org)) for row, *org in session.execute(query)}
 
 
 def current_key(*, session: Session, org_id: int, on: date) -> SigningKey | None:
@@ -267,8 +303,8 @@ def verify(
 # --- use cases: generate, rotate, revoke ---
 
 
-def _signing_org(session: Session, org_id: int) -> Organisation:
-    org = session.get(Organisation, org_id)
+def _signing_org(session: Session, org_id: int) -> _Org:
+    org = _get_org(session, org_id)
     if org is None:
         raise NotFound(f"没有该单位 / no organisation {org_id}")
     if org.kind not in SIGNING_KINDS:
@@ -295,13 +331,9 @@ def _check_actor(by: Actor | None, org_id: int) -> None:
         raise Forbidden("只有签发人可以管理密钥 / only an issuer or senior reviewer manages keys")
 
 
-def _key_id(org: Organisation, valid_from: date, public_hex: str) -> str:
-    # Readable (whose, from when) and bound to the key itself: the last part is the
-    # first 8 hex digits of SM3 over the public point, so two keys of one organisation
-    # made for the same day still differ, and a reader can check the ID against the key.
+def _key_id(org: _Org, valid_from: date, public_hex: str) -> str:
     owner = org.uscc if org.kind == OrgKind.MANUFACTURER and org.uscc else org.region
-    fingerprint = sm3_digest(bytes.fromhex(public_hex)).hex()[:8]
-    return f"{owner or f'ORG{org.id}'}-{valid_from:%Y%m%d}-{fingerprint}"
+    return make_key_id(owner or f"ORG{org.id}", valid_from, public_hex)
 
 
 def _open_keys(session: Session, org_id: int) -> list[SigningKey]:
@@ -444,7 +476,7 @@ def revoke_key(
         },
     )
     session.flush()
-    org = session.get(Organisation, row.org_id)
+    org = _get_org(session, row.org_id)
     assert org is not None
     published = _published(row, org)
     uow.commit()
