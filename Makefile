@@ -12,6 +12,10 @@ UV     := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 DEMO_VEHICLES ?= 20000
+# DEMO ONLY: the passphrase that encrypts the demo's signing keys when none is set
+# (docs/decisions/0019-signing-keys.md); a deployment sets its own secret, and the code
+# has no default.
+export CAREXPORT_KEY_ENCRYPTION_KEY ?= demo-only-kek-not-a-secret-2026
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

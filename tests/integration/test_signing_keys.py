@@ -383,3 +383,41 @@ def test_a_user_of_another_organisation_cannot_touch_a_key(engine: Engine, dev_k
         keys.rotate_key(uow=uow, org_id=maker, valid_from=date(2026, 3, 1), by=stranger)
     with UnitOfWork(engine) as uow:
         assert uow.session.scalar(select(SigningKey.revoked_from)) is None
+
+
+def test_the_demo_stores_the_keys_its_confirmations_were_sealed_with(
+    engine: Engine,
+    dev_kek: str,  # noqa: F811
+) -> None:
+    from carexport.demo import service as demo
+    from carexport.demo.people import choose_people
+    from carexport.demo.world import generate_world
+    from carexport.rules.near_new import seal_problem
+
+    today = date(2026, 11, 23)
+    world = generate_world(vehicles=400, seed=7, today=today)
+    people = choose_people(world, today=today)
+    with UnitOfWork(engine) as uow:
+        demo.add_people(uow=uow, people=people)
+    with UnitOfWork(engine) as uow:
+        made = demo.add_signing_keys(uow=uow, world=world, people=people)
+    with UnitOfWork(engine) as uow:
+        assert demo.add_signing_keys(uow=uow, world=world, people=people) == 0  # idempotent
+        published = {k.key_id: k for k in keys.published_keys(session=uow.session)}
+        kinds = {k.org_kind for k in published.values()}
+        makers = {m.uscc: m for m in world.facts.manufacturers}
+        assert made == len(published) > len(makers)  # every manufacturer, and agencies
+        assert kinds == {"manufacturer", "agency"}
+        for key in published.values():
+            if key.uscc is not None:
+                assert makers[key.uscc].public_key == key.public_key
+        checked = 0
+        for confirmation in world.facts.confirmations:
+            document = confirmation.signed_document()
+            by_checker = seal_problem(confirmation, makers.get(confirmation.issuer_uscc or ""))
+            by_store = keys.verify(session_or_keys=uow.session, document=document)
+            # The store's verification agrees with the checker's on every confirmation,
+            # the deliberately tampered ones included.
+            assert by_store.valid is (by_checker is None), (confirmation.id, by_store.reason)
+            checked += 1
+        assert checked > 0

@@ -29,6 +29,7 @@ from carexport.demo.problems import SPECS
 from carexport.demo.tables import DEMO_TODAY, LAW_2026
 from carexport.demo.workflow import feeds_without
 from carexport.demo.world import DemoWorld, generate_world
+from carexport.documents import keys
 from carexport.errors import CarexportError
 from carexport.feeds.store_facts import StoreNotReady
 from carexport.migrations import is_migrated
@@ -84,6 +85,9 @@ def generate(
             to_store = False
             if out is None:
                 return
+        if to_store:
+            # The load stores signing keys half-way: refuse before anything is written.
+            keys.require_key_encryption_key()
         with err.status(f"生成 {vehicles} 辆车的演示数据 / generating {vehicles} vehicles …"):
             world = generate_world(vehicles=vehicles, seed=seed, today=demo_today())
         _show(world)

@@ -12,13 +12,17 @@ from typing import Any
 
 from carexport.accounts import service as accounts
 from carexport.accounts.actor import Actor
+from carexport.accounts.enums import OrgKind
 from carexport.applications import service as applications
 from carexport.db import UnitOfWork
 from carexport.demo.people import DemoOrg, People
+from carexport.demo.tables import DEMO_KEYS_FROM
 from carexport.demo.workflow import file_applications, last_numbers
 from carexport.demo.world import DemoWorld
+from carexport.documents import keys
 from carexport.errors import CarexportError
 from carexport.feeds import service as feeds
+from carexport.seals import generate_private_key
 
 
 def store_holds_registrations(*, uow: UnitOfWork) -> bool:
@@ -102,6 +106,37 @@ def add_people(*, uow: UnitOfWork, people: People) -> dict[str, Actor]:
     return {u.username: accounts.actor_of(users[u.username]) for u in people.users}
 
 
+def add_signing_keys(*, uow: UnitOfWork, world: DemoWorld, people: People) -> int:
+    """Give every manufacturer and agency of the world a signing key valid from
+    DEMO_KEYS_FROM, unless it has one: a manufacturer the key its confirmations were
+    sealed with (so the store's key, the facts' public_key and each confirmation's key_id
+    agree), an agency a fresh one (its licenses are signed in the workflow). Keys made."""
+    made = 0
+    for org in people.orgs:
+        if org.kind not in (OrgKind.MANUFACTURER, OrgKind.AGENCY):
+            continue
+        found = (
+            accounts.find_org_by_uscc(uow=uow, kind=org.kind, uscc=org.uscc)
+            if org.uscc is not None
+            else accounts.find_agency(uow=uow, name=org.name)
+        )
+        if found is None or keys.keys_of_org(session=uow.session, org_id=found.id):
+            continue
+        private_key = (
+            world.signing_keys.get(org.uscc) if org.uscc is not None else None
+        ) or generate_private_key()
+        keys.store_key(
+            session=uow.session,
+            org_id=found.id,
+            private_key=private_key,
+            valid_from=DEMO_KEYS_FROM,
+            by=None,
+        )
+        made += 1
+    uow.commit()
+    return made
+
+
 def load_workflow(
     *,
     uow: UnitOfWork,
@@ -119,6 +154,7 @@ def load_workflow(
     `demo generate` must not file the year twice).
     """
     actors = add_people(uow=uow, people=people)
+    add_signing_keys(uow=uow, world=world, people=people)
     for (region, year), last in sorted(last_numbers(licenses).items()):
         applications.continue_numbering(uow=uow, region=region, year=year, last=last)
     if applications.holds_applications(uow=uow):

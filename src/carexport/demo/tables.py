@@ -22,6 +22,11 @@ DEMO_TODAY = date(2026, 11, 23)
 # near-new share "should fall sharply" after 2026-01-01).
 FIRST_SUBMISSION = date(2025, 1, 2)
 
+# The demo's signing keys are valid from here: before every confirmation the world seals
+# (near-new cars of the first submissions were registered up to 180 days earlier) and
+# every license the workflow issues (docs/decisions/0019-signing-keys.md).
+DEMO_KEYS_FROM = date(2024, 1, 1)
+
 # DATA.md: about 90 % of 2024 exports were near-new ("zero-kilometre") cars (CADA via
 # Reuters). The 2026 share is SYNTHETIC: DATA.md says only that it should fall sharply.
 NEAR_NEW_SHARE_BEFORE_2026 = 0.90

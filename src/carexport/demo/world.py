@@ -35,6 +35,7 @@ from carexport.demo.tables import (
     CUSTOMS_LATE_DAYS,
     CUSTOMS_LATE_SHARE,
     CUSTOMS_ON_TIME_SHARE,
+    DEMO_KEYS_FROM,
     DEMO_TODAY,
     DEREGISTER_DAYS,
     DEREGISTER_LATE_DAYS,
@@ -68,6 +69,7 @@ from carexport.demo.tables import (
     ModifiedProduct,
     Province,
 )
+from carexport.documents.keyring import make_key_id
 from carexport.domain.application import Application, VehicleLine
 from carexport.domain.dates import add_months, add_years
 from carexport.domain.facts import (
@@ -135,6 +137,9 @@ class DemoWorld:
     feeds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # How each license and exported batch fared: customs_on_time, customs_late, …
     outcomes: dict[str, int] = field(default_factory=dict)
+    # Each manufacturer's SM2 key (by USCC): the key its confirmations are sealed with,
+    # which the demo's load stores as the organisation's signing key from DEMO_KEYS_FROM.
+    signing_keys: dict[str, PrivateKey] = field(default_factory=dict)
 
     @property
     def tally(self) -> dict[Problem, int]:
@@ -786,6 +791,7 @@ class _Builder:
             injections=tuple(self.injections),
             feeds={"outlets": self._outlet_rows(), **after.feeds()},
             outcomes=dict(after.outcomes),
+            signing_keys={p.uscc: p.key for p in (*self.makers, *self.sales, *self.modifiers)},
         )
 
     def _outlet_rows(self) -> list[dict[str, Any]]:
@@ -1041,7 +1047,12 @@ class _Builder:
             else:
                 issued = batch.submitted + timedelta(days=rng.randint(1, 15))
         confirmation_id = f"CF-{issued.year}-{next(self.confirmation_seq):06d}"
-        document: dict[str, Any] = {"id": confirmation_id, "issuer_uscc": issuer.uscc}
+        document: dict[str, Any] = {
+            "id": confirmation_id,
+            "issuer_uscc": issuer.uscc,
+            # The key the store publishes for the issuer (the demo's load stores this key).
+            "key_id": make_key_id(issuer.uscc, DEMO_KEYS_FROM, issuer.public_hex),
+        }
         if len(vins) == 1:
             document["vin"] = vins[0]
         else:
