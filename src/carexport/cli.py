@@ -69,6 +69,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "keys_app",
         "签名密钥：生成、轮换、吊销、导出公钥 / signing keys: make, rotate, revoke, export.",
     ),
+    "verify": LazyCommand(
+        "carexport.documents.verify_cli",
+        "register",
+        "离线核验签名文件 / Verify a signed license or confirmation (PDF or JSON).",
+    ),
     "db": LazyCommand("carexport.feeds.cli", "register", "数据库 / the database."),
     "demo": LazyCommand("carexport.demo.cli", "demo_app", "演示数据 / a synthetic demo world."),
     "org": LazyCommand(

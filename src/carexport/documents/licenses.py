@@ -26,16 +26,20 @@ from sqlalchemy.orm import Session
 from carexport.documents import keys
 from carexport.documents.keyring import KEY_ID
 from carexport.documents.models import SignedLicense
+from carexport.errors import Conflict, NotFound
 
 __all__ = [
     "DOCUMENT_TYPE",
     "AnnexLine",
     "LicenseFacts",
     "SignedLicense",
+    "UnsignedLicense",
     "current_version",
     "license_document",
+    "pdf_of",
     "record_status",
     "sign_license",
+    "signed_version",
     "versions_of",
 ]
 
@@ -180,3 +184,39 @@ def record_status(*, session: Session, license_no: str, status: str) -> None:
         .values(license_status=status)
         .execution_options(synchronize_session="fetch")
     )
+
+
+class UnsignedLicense(Conflict):
+    """The license was issued while its agency had no signing key (HTTP 409)."""
+
+
+def signed_version(*, session: Session, license_no: str, version: int | None) -> SignedLicense:
+    """The signed document of one version (the latest when None) of a license the
+    caller may see (the workflow checked that). NotFound for no such version,
+    UnsignedLicense when that version was issued unsigned."""
+    if version is None:
+        row = current_version(session=session, license_no=license_no)
+    else:
+        row = session.scalar(
+            select(SignedLicense).where(
+                SignedLicense.license_no == license_no, SignedLicense.version == version
+            )
+        )
+    if row is None:
+        raise NotFound(
+            f"许可证 {license_no} 没有该版本的签名文件 / no signed document of that version"
+        )
+    if row.document is None:
+        raise UnsignedLicense(
+            f"许可证 {license_no} 签发时未签名 / license {license_no} was issued unsigned: "
+            f"{row.unsigned_reason or ''}".rstrip(": ")
+        )
+    return row
+
+
+def pdf_of(row: SignedLicense, *, base_url: str) -> bytes:
+    """The PDF of a stored signed version (documents.pdf)."""
+    from carexport.documents.pdf import license_pdf
+
+    assert row.document is not None  # signed_version gives signed rows only
+    return license_pdf(row.document, base_url=base_url, superseded=row.superseded_at is not None)

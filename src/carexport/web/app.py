@@ -17,12 +17,17 @@ from carexport.accounts.pages import router as accounts_pages
 from carexport.accounts.views import router as accounts_router
 from carexport.applications.exporter_pages import router as exporter_pages
 from carexport.applications.inputs import location
+from carexport.applications.license_documents import api_router as license_documents_api
+from carexport.applications.license_documents import page_router as license_documents
 from carexport.applications.license_pages import router as license_pages
 from carexport.applications.monitor_pages import router as monitor_pages
 from carexport.applications.review_pages import router as review_pages
 from carexport.applications.views import REQUEST_MODELS
 from carexport.applications.views import router as check_router
 from carexport.config import get_settings
+from carexport.db import UnitOfWork
+from carexport.documents.verify_pages import api_router as verify_api
+from carexport.documents.verify_pages import page_router as verify_pages
 from carexport.documents.views import router as documents_router
 from carexport.errors import CarexportError
 from carexport.jsondoc import clip
@@ -48,6 +53,9 @@ def create_app() -> FastAPI:
     app.include_router(check_router)
     app.include_router(accounts_router)
     app.include_router(documents_router)
+    app.include_router(verify_api)
+    app.include_router(license_documents_api)
+    app.state.find_confirmation = find_confirmation
     # The pages (HTML). Each feature's `pages.py` router is included here; page routes
     # take their actor from carexport.accounts.page_auth, which also checks the CSRF
     # token of every POST/PUT/PATCH/DELETE.
@@ -55,6 +63,9 @@ def create_app() -> FastAPI:
     app.include_router(exporter_pages)
     app.include_router(review_pages)
     app.include_router(monitor_pages)
+    app.include_router(verify_pages)
+    # Before license_pages: its /licenses/{license_no} would take "….pdf" as a number.
+    app.include_router(license_documents)
     app.include_router(license_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -107,6 +118,17 @@ def create_app() -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def find_confirmation(uow: UnitOfWork, number: str) -> tuple[dict[str, Any], bool] | None:
+    """A stored confirmation and whether it is revoked, for the public verification
+    (documents.verify): the registry that stores confirmations sits above documents."""
+    from carexport.feeds import service as feeds
+
+    found = feeds.confirmations_by_id(uow=uow, ids=[number])
+    if not found:
+        return None
+    return found[0].signed_document(), bool(found[0].revoked)
 
 
 def with_request_models(spec: dict[str, Any]) -> dict[str, Any]:
