@@ -58,19 +58,22 @@ typecheck: install
 	$(BIN)/mypy src/carexport tests benchmarks
 
 # The browser tests (tests/browser) drive Debian's chromium, never a downloaded browser
-# build, with CJK fonts so that their screenshots show the pages' Chinese. CI is a fresh
+# build, with CJK fonts so that their screenshots show the pages' Chinese; the document
+# PDFs embed the same font, and their tests read them back with poppler-utils (pdffonts,
+# pdftotext, pdftoppm). CI is a fresh
 # machine running as root: install them when absent. Without root this says so loudly
 # and goes on: the browser tests then fail under CI (elsewhere they are skipped, with the
 # reason in the summary).
 browser:
-	@if command -v chromium >/dev/null && fc-list :lang=zh family 2>/dev/null | grep -q .; then :; \
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null \
+		&& fc-list :lang=zh family 2>/dev/null | grep -q .; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		echo "installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+		echo "installing Debian's chromium, fonts-noto-cjk and poppler-utils for the tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+			apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	else \
-		echo "!!! chromium or a CJK font is missing and this is not root: the browser" \
-			"tests will FAIL. Run: sudo apt-get install chromium fonts-noto-cjk" >&2; \
+		echo "!!! chromium, a CJK font or poppler-utils is missing and this is not root:" \
+			"tests will FAIL. Run: sudo apt-get install chromium fonts-noto-cjk poppler-utils" >&2; \
 	fi
 
 test: lint typecheck browser
