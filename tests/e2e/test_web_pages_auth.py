@@ -60,7 +60,7 @@ def test_anonymous_root_goes_to_the_login_page(world: World) -> None:
         ("senior_reviewer", "/review"),
         ("monitor", "/monitor"),
         ("admin", "/admin/orgs"),
-        ("issuer", "/me"),
+        ("issuer", "/confirmations"),
     ],
 )
 def test_logs_in_and_lands_on_the_role_home(world: World, role: str, home: str) -> None:

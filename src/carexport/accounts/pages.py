@@ -38,7 +38,7 @@ ROLE_HOME: dict[Role, str] = {
     Role.SENIOR_REVIEWER: "/review",
     Role.MONITOR: "/monitor",
     Role.ADMIN: "/admin/orgs",
-    Role.ISSUER: "/me",
+    Role.ISSUER: "/confirmations",
 }
 
 # The login form has no session yet: its CSRF token is a random value in a cookie that

@@ -26,6 +26,8 @@ from carexport.applications.views import REQUEST_MODELS
 from carexport.applications.views import router as check_router
 from carexport.config import get_settings
 from carexport.db import UnitOfWork
+from carexport.documents.confirmations_pages import router as confirmation_pages
+from carexport.documents.confirmations_views import router as confirmations_router
 from carexport.documents.verify_pages import api_router as verify_api
 from carexport.documents.verify_pages import page_router as verify_pages
 from carexport.documents.views import router as documents_router
@@ -52,6 +54,7 @@ def create_app() -> FastAPI:
     )
     app.include_router(check_router)
     app.include_router(accounts_router)
+    app.include_router(confirmations_router)
     app.include_router(documents_router)
     app.include_router(verify_api)
     app.include_router(license_documents_api)
@@ -60,6 +63,7 @@ def create_app() -> FastAPI:
     # take their actor from carexport.accounts.page_auth, which also checks the CSRF
     # token of every POST/PUT/PATCH/DELETE.
     app.include_router(accounts_pages)
+    app.include_router(confirmation_pages)
     app.include_router(exporter_pages)
     app.include_router(review_pages)
     app.include_router(monitor_pages)
