@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,49 @@ import rfc8785
 from carexport.seals.errors import UnsignableDocument
 
 SIGNATURE_KEY = "signature"
+
+
+_INT_MAX = 2**53 - 1  # RFC 8785 3.2.2.3: integers beyond ±(2**53 - 1) lose precision
+_BMP_MAX = "\uffff"
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` is made only of what json.dumps writes exactly as RFC 8785 does.
+
+    For exact str, bool, None, int within ±(2**53 - 1), list and dict with str keys,
+    `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)` is the JCS
+    form: both escape the same characters the same way (quote, backslash, b f n r t,
+    other controls as lowercase u00xx) and write integers alike. Two differences are
+    left to the reference implementation: floats (ECMAScript number formatting) and key
+    order when a key holds a character beyond U+FFFF (JCS sorts UTF-16 code units,
+    Python code points). Subclasses (enums, …) go there too.
+    """
+    stack = [value]
+    seen: set[int] = set()  # containers met: a cycle (or a shared one) goes to the reference
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -_INT_MAX <= item <= _INT_MAX:
+                continue
+            return False
+        if kind is list or kind is dict:
+            if id(item) in seen:
+                return False
+            seen.add(id(item))
+        if kind is list:
+            stack.extend(item)
+            continue
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or (not key.isascii() and max(key) > _BMP_MAX):
+                    return False
+            stack.extend(item.values())
+            continue
+        return False
+    return True
 
 
 def canonical_bytes(document: Mapping[str, Any]) -> bytes:
@@ -21,6 +65,15 @@ def canonical_bytes(document: Mapping[str, Any]) -> bytes:
     NaN, non-string keys, lone surrogates, non-JSON types).
     """
     unsigned = {key: value for key, value in document.items() if key != SIGNATURE_KEY}
+    # The fast path writes the same bytes about six times sooner (C json instead of the
+    # reference's Python writer): verifying a batch spends a third of its time here
+    # otherwise. tests/unit/seals/test_canonical_fast_path.py holds it to the reference.
+    if _plain(unsigned):
+        text = json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the reference below says why it is refused
     try:
         return rfc8785.dumps(unsigned)
     except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as exc:

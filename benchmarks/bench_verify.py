@@ -1,0 +1,311 @@
+"""Verifying sealed confirmations on every core, beside OpenSSL's own SM2 verify rate.
+
+Issue 17: verifying 10,000 confirmations (parse, RFC 8785 canonicalisation, the key's
+status and the SM2 signature) on this 2-core machine using both cores should reach at
+least 75 % of twice the verify rate `openssl speed sm2` reports on the same run. The
+benchmark prints our rate, OpenSSL's (run here, its output parsed), the target, and the
+pure-Python gmssl baseline.
+
+Quick by default (1,000 confirmations, `openssl speed -seconds 1`); CAREXPORT_BENCH=full
+verifies 10,000 with `-seconds 2`. Only correctness is asserted, never speed: the machine's
+speed varies from run to run, so the verdict against the target is printed, not enforced.
+
+    .venv/bin/python -m benchmarks.bench_verify       # or: make bench
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from gmssl import sm2 as gmssl_sm2
+
+from carexport.documents.keyring import (
+    PublishedKey,
+    Verdict,
+    index_keys,
+    make_key_id,
+    verify_with_keys,
+)
+from carexport.seals import (
+    canonical_bytes,
+    decode_signature,
+    private_key_from_scalar,
+    sign_document,
+)
+
+FULL = os.environ.get("CAREXPORT_BENCH") == "full"
+DOCUMENTS = 10_000 if FULL else 1_000
+OPENSSL_SECONDS = 2 if FULL else 1
+GMSSL_BUDGET = 2.0 if FULL else 0.5
+ISSUERS = 40  # confirmations come from a few dozen manufacturers, each its own key
+TARGET_SHARE = 0.75
+KEYS_FROM = date(2026, 1, 1)
+
+# One worker process per core: verification is CPU-bound and each process holds the GIL.
+CORES = os.cpu_count() or 1
+
+
+def _issuer(n: int) -> tuple[Any, PublishedKey]:
+    private = private_key_from_scalar(0x1F3D5B79 * (n + 1) + 0xA5A5A5A5)
+    public_hex = private.public_key().hex()
+    uscc = f"9144030{n:04d}XXXXXXX"[:18]
+    key = PublishedKey(
+        key_id=make_key_id(uscc, KEYS_FROM, public_hex),
+        org_name=f"生产企业{n}",
+        org_kind="manufacturer",
+        uscc=uscc,
+        region=None,
+        public_key=public_hex,
+        valid_from=KEYS_FROM,
+    )
+    return private, key
+
+
+def _confirmation(i: int, key: PublishedKey) -> dict[str, Any]:
+    issued = KEYS_FROM + timedelta(days=30 + i % 200)
+    return {
+        "id": f"CF-2026-{i:06d}",
+        "issuer_uscc": key.uscc,
+        "key_id": key.key_id,
+        "vin": f"LGXCE4CB8P{i:07d}",
+        "brand": "比亚迪",
+        "model": "BYD7150WTHEV3",
+        "destination_country": "KZ",
+        "issued_on": issued.isoformat(),
+        "signed_on": issued.isoformat(),
+        "outlets": [
+            {
+                "name": "阿拉木图服务中心",
+                "country": "KZ",
+                "city": "Almaty",
+                "address": f"Al-Farabi Ave {i % 300}",
+                "phone": "+7 727 000 0000",
+                "services": ["repair", "parts", "warranty"],
+            },
+            {
+                "name": "阿斯塔纳服务站",
+                "country": "KZ",
+                "city": "Astana",
+                "address": "Kabanbay Batyr 12",
+                "phone": "+7 717 000 0000",
+                "services": ["repair", "parts"],
+            },
+        ],
+        "revoked": False,
+    }
+
+
+def _sign_range(bounds: tuple[int, int]) -> list[str]:
+    issuers = [_issuer(n) for n in range(ISSUERS)]
+    texts = []
+    for i in range(*bounds):
+        private, key = issuers[i % ISSUERS]
+        sealed = sign_document(_confirmation(i, key), private)
+        texts.append(json.dumps(sealed, ensure_ascii=False))
+    return texts
+
+
+# --- the verifying workers ---
+
+_KEYS: dict[str, PublishedKey] = {}
+
+
+def _init_worker(keys: list[PublishedKey]) -> None:
+    _KEYS.clear()
+    _KEYS.update(index_keys(keys))
+
+
+def _verify_chunk(texts: list[str]) -> int:
+    """How many of the JSON texts are genuine: each parsed, canonicalised and verified."""
+    return sum(verify_with_keys(keys=_KEYS, document=json.loads(t)).valid for t in texts)
+
+
+def _chunks(texts: list[str], parts: int) -> list[list[str]]:
+    size = max(1, -(-len(texts) // parts))
+    return [texts[i : i + size] for i in range(0, len(texts), size)]
+
+
+@dataclass(frozen=True)
+class Result:
+    documents: int
+    processes: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.documents / self.seconds
+
+
+def verify_in_parallel(texts: list[str], keys: list[PublishedKey], processes: int) -> Result:
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_init_worker, initargs=(keys,)) as pool:
+        # Workers are started and hold the keys before the clock starts.
+        pool.map(_verify_chunk, [[] for _ in range(processes)])
+        start = time.perf_counter()
+        valid = sum(pool.map(_verify_chunk, _chunks(texts, processes * 8)))
+        seconds = time.perf_counter() - start
+    assert valid == len(texts), f"{len(texts) - valid} genuine confirmations did not verify"
+    return Result(len(texts), processes, seconds)
+
+
+def verify_in_one_process(texts: list[str], keys: list[PublishedKey]) -> Result:
+    _init_worker(keys)
+    start = time.perf_counter()
+    valid = _verify_chunk(texts)
+    seconds = time.perf_counter() - start
+    assert valid == len(texts)
+    return Result(len(texts), 1, seconds)
+
+
+# --- the references ---
+
+
+@dataclass(frozen=True)
+class OpenSslRate:
+    verify_per_second: float | None
+    note: str
+
+
+_SM2_LINE = re.compile(r"SM2 \(CurveSM2\)\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)")
+
+
+def openssl_sm2_verify_rate(seconds: int = OPENSSL_SECONDS) -> OpenSslRate:
+    """OpenSSL's single-core SM2 verifies per second (`openssl speed -seconds N sm2`)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return OpenSslRate(None, "openssl is not installed: no reference rate")
+    try:
+        run = subprocess.run(
+            [openssl, "speed", "-seconds", str(seconds), "sm2"],
+            capture_output=True,
+            text=True,
+            timeout=60 + 4 * seconds,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return OpenSslRate(None, f"openssl speed sm2 did not run: {exc}")
+    match = _SM2_LINE.search(run.stdout)
+    if match is None:
+        first = (run.stderr.strip().splitlines() or ["no SM2 line in its output"])[0]
+        return OpenSslRate(None, f"this openssl reports no SM2 speed ({first[:120]})")
+    version = subprocess.run(
+        [openssl, "version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return OpenSslRate(float(match.group(2)), f"{version}, -seconds {seconds}")
+
+
+def gmssl_rate(texts: list[str], keys: list[PublishedKey]) -> Result:
+    """The pure-Python baseline: gmssl verifies, after the same parse and canonicalisation."""
+    by_id = index_keys(keys)
+    verifiers = {
+        k.key_id: gmssl_sm2.CryptSM2(private_key="", public_key=k.public_key[2:]) for k in keys
+    }
+    for key_id, verifier in verifiers.items():
+        verifier.public_key = by_id[key_id].public_key[2:]  # its lstrip bug (bench_sm2)
+    import base64
+
+    done = 0
+    start = time.perf_counter()
+    elapsed = 0.0
+    while elapsed < GMSSL_BUDGET or done < 5:
+        document = json.loads(texts[done % len(texts)])
+        r, s = decode_signature(base64.b64decode(document["signature"]))
+        message = canonical_bytes(document)
+        ok = verifiers[document["key_id"]].verify_with_sm3(f"{r:064x}{s:064x}", message)
+        assert ok, "gmssl: a genuine confirmation did not verify"
+        done += 1
+        elapsed = time.perf_counter() - start
+    return Result(done, 1, elapsed)
+
+
+# --- the run ---
+
+
+def prepare(count: int = DOCUMENTS) -> tuple[list[str], list[PublishedKey]]:
+    keys = [_issuer(n)[1] for n in range(ISSUERS)]
+    bounds = [(lo, min(lo + 500, count)) for lo in range(0, count, 500)]
+    with multiprocessing.get_context("fork").Pool(CORES) as pool:
+        texts = [t for part in pool.map(_sign_range, bounds) for t in part]
+    return texts, keys
+
+
+def measure() -> dict[str, Any]:
+    texts, keys = prepare()
+    return {
+        "parallel": verify_in_parallel(texts, keys, CORES),
+        "single": verify_in_one_process(texts, keys),
+        "openssl": openssl_sm2_verify_rate(),
+        "gmssl": gmssl_rate(texts, keys),
+    }
+
+
+def report(figures: dict[str, Any]) -> str:
+    parallel: Result = figures["parallel"]
+    single: Result = figures["single"]
+    openssl: OpenSslRate = figures["openssl"]
+    gmssl: Result = figures["gmssl"]
+    lines = [
+        f"Verify sealed confirmations ({'full' if FULL else 'quick'} mode, "
+        f"{parallel.documents:,} documents: JSON parse + RFC 8785 + key status + SM2):",
+        f"  carexport, {parallel.processes} processes{'':<20} {parallel.per_second:9.0f} /s  "
+        f"({parallel.seconds:.2f} s)",
+        f"  carexport, 1 process{'':<27} {single.per_second:9.0f} /s  ({single.seconds:.2f} s)",
+    ]
+    if openssl.verify_per_second is None:
+        lines.append(f"  openssl speed sm2: {openssl.note}; no target computed")
+    else:
+        rate = openssl.verify_per_second
+        target = TARGET_SHARE * CORES * rate
+        lines += [
+            f"  openssl speed sm2 verify, 1 core{'':<15} {rate:9.0f} /s  ({openssl.note})",
+            f"  target {TARGET_SHARE:.0%} × {CORES} cores × openssl{'':<15} {target:9.0f} /s",
+            f"  carexport / target: {parallel.per_second / target:.2f} "
+            f"({'meets' if parallel.per_second >= target else 'BELOW'} the target)",
+        ]
+    lines.append(
+        f"  gmssl (pure Python) baseline, 1 process{'':<8} {gmssl.per_second:9.1f} /s  "
+        f"({gmssl.documents} documents)"
+    )
+    return "\n".join(lines)
+
+
+def test_verifying_confirmations_on_every_core() -> None:
+    figures = measure()
+    print("\n" + report(figures), flush=True)
+    assert figures["parallel"].documents == DOCUMENTS
+
+
+def test_the_benchmarked_verification_rejects_an_altered_confirmation() -> None:
+    # Guards the benchmark itself: a verifier that says yes to everything would be fast.
+    texts, keys = prepare(2)
+    document = json.loads(texts[0])
+    assert verify_with_keys(keys=keys, document=document).valid
+    altered = {**document, "destination_country": "RU"}
+    assert verify_with_keys(keys=keys, document=altered).code is Verdict.BAD_SIGNATURE
+
+
+def test_parses_the_sm2_line_of_openssl_speed() -> None:
+    output = (
+        "                              sign    verify    sign/s verify/s\n"
+        " 256 bits SM2 (CurveSM2)   0.0004s   0.0004s   2638.7   2513.5\n"
+    )
+    match = _SM2_LINE.search(output)
+    assert match is not None
+    assert float(match.group(2)) == 2513.5
+
+
+def main() -> None:
+    print(report(measure()), flush=True)
+
+
+if __name__ == "__main__":
+    main()
