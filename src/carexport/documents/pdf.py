@@ -145,7 +145,7 @@ def license_pdf(document: Mapping[str, Any], *, base_url: str, superseded: bool 
         fields=fields,
         table_title=f"附表 Annex: 车辆清单 vehicles ({len(rows)})",
         table_head=_ANNEX_HEAD,
-        table_widths=(13, 45, 30, 36, 27, 27),
+        table_widths=(15, 42, 30, 36, 27, 28),
         table_rows=rows,
         issuer_name=agency,
         seal_caption="出口许可证专用章",
@@ -364,7 +364,7 @@ def _seal_and_qr(pdf: FPDF, face: _Face) -> None:
     pdf.cell(0, 4.5, f"签名密钥 Key ID: {face.key_id}", new_x="LEFT", new_y="NEXT")
     pdf.cell(0, 4.5, f"签署日期 Signed on: {face.signed_on}", new_x="LEFT", new_y="NEXT")
     pdf.multi_cell(
-        86,
+        96,
         4,
         "本文件的签名 JSON 作为附件嵌在此 PDF 中，可离线核验：carexport verify FILE.pdf\n"
         "The signed JSON is attached to this PDF; verify it offline.",
