@@ -236,6 +236,9 @@ def test_the_license_downloads_only_for_its_exporter_agency_and_monitor(desk: De
     license_no = approved(desk)
     for username in ("pass.applicant", "reviewer", "monitor"):
         client = login(make_client(), username)
+        page = client.get(f"/licenses/{license_no}").text
+        assert f'href="/licenses/{license_no}.pdf"' in page
+        assert f'href="/verify/{license_no}"' in page
         assert client.get(f"/licenses/{license_no}.pdf").status_code == 200
         body = client.get(f"/licenses/{license_no}.json")
         assert body.status_code == 200
@@ -359,3 +362,58 @@ def test_carexport_verify_accepts_the_pdf_and_json_and_catches_tampering(
         assert run.returncode == 2, run.stdout + run.stderr
         assert run.stderr.startswith("error:")
         assert "Traceback" not in run.stderr
+
+
+# --- confirmations: the same verification, read from the registry's store ---
+
+
+def _store_confirmation(desk: Desk, **changes: Any) -> dict[str, Any]:
+    from carexport.domain.facts import Confirmation
+    from carexport.feeds import service as feeds
+    from tests.e2e.pages_support import uscc
+
+    document = {
+        "id": "CF-2026-000777",
+        "issuer_uscc": uscc(3),  # the world's manufacturer
+        "vin": "LGXCE4CB8P0123456",
+        "brand": "比亚迪",
+        "model": "BYD7150WTHEV3",
+        "destination_country": "KZ",
+        "issued_on": "2026-03-01",
+        "outlets": [{"name": "阿拉木图服务中心", "country": "KZ", "city": "Almaty"}],
+        "revoked": False,
+        **changes,
+    }
+    with UnitOfWork(desk.engine) as uow:
+        signed = keys.sign(
+            session=uow.session, org_id=desk.world.manufacturer_org, document=document,
+            on=date(2026, 3, 1),
+        )  # fmt: skip
+        confirmation = Confirmation.model_validate(signed)
+        if changes.get("revoked"):
+            feeds.replace_confirmation(uow=uow, confirmation=confirmation)
+        else:
+            feeds.add_confirmation(uow=uow, confirmation=confirmation)
+        uow.commit()
+    return signed
+
+
+def test_a_confirmation_verifies_by_its_number_and_a_revoked_one_says_so(desk: Desk) -> None:
+    with UnitOfWork(desk.engine) as uow:
+        keys.generate_key(
+            uow=uow, org_id=desk.world.manufacturer_org, valid_from=date(2026, 1, 1), by=None
+        )
+    _store_confirmation(desk)
+    client = make_client()
+    answer = client.get("/api/v1/verify/CF-2026-000777").json()
+    assert (answer["kind"], answer["genuine"], answer["state"]) == ("confirmation", True, "current")
+    assert answer["issuer"]["name"] == "天津汽车制造有限公司"
+    assert answer["document"]["vins"] == ["LGXCE4CB8P0123456"]
+    assert answer["document"]["outlets"] == [{"name": "阿拉木图服务中心", "city": "Almaty"}]
+    page = client.get("/verify/CF-2026-000777")
+    assert page.status_code == 200
+    assert "售后服务确认书" in page.text
+
+    _store_confirmation(desk, revoked=True)
+    answer = client.get("/api/v1/verify/CF-2026-000777").json()
+    assert (answer["genuine"], answer["state"]) == (True, "revoked")
