@@ -97,8 +97,16 @@ def test_each_page_renders_for_the_exporter(exporter: World, pages_engine: Engin
     assert "附件2" in shown.text
     assert "内容版本" in shown.text
     assert "状态记录" in shown.text
+    assert "创建草稿" in shown.text  # the status history's action in words
+    assert "北京时间" in shown.text  # the zone of every time shown
     english = client.get(f"/applications/{app_id}?lang=en")
     assert "Pre-check" in english.text
+    # no raw field name or verb on the English page: proper labels
+    for raw in ("brand", "registration_date", "hs_code", "create"):
+        assert f">{raw}<" not in english.text
+    assert ">Registered on<" in english.text
+    assert "Draft created" in english.text
+    assert "Beijing time" in english.text
     dashboard = client.get("/applications")
     assert re.search(rf'href="/applications/{app_id}"', dashboard.text)
     fragment = client.get(f"/applications/{app_id}/vehicles/0/edit", headers={"HX-Request": "true"})

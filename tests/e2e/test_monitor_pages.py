@@ -30,7 +30,7 @@ def test_the_monitor_sees_every_agencys_counts_and_departures(desk: Desk) -> Non
     assert page.status_code == 200
     # name, region, submitted, overdue, countersign, decided, returned, departures ×2
     assert agency_row(page.text, "天津市商务局") == [
-        "天津市商务局", "12", "2", "1", "1", "1", "0", "1", "1",
+        "天津市商务局", "天津市 (12)", "2", "1", "1", "1", "0", "1", "1",
     ]  # fmt: skip
     assert agency_row(page.text, "上海市商务委员会")[2:] == ["0"] * 7
     queue = client.get(f"/monitor/agencies/{desk.world.agency_org}")

@@ -65,6 +65,11 @@ def test_the_application_shows_the_verdict_facts_credit_versions_and_timeline(
     assert "Draft created" in html
     assert 'name="version" value="2"' in html
     assert "an approval needs a reason" in html
+    chinese = client.get(f"/review/applications/{app.id}?lang=zh").text
+    # the credit record's rectification in words, not the stored accepted / submitted
+    assert "<td>已验收</td>" in chinese
+    assert "<td>已提交</td>" in chinese
+    assert ">accepted<" not in chinese
 
 
 def test_a_return_needs_a_reason_and_then_stops_the_clock(desk: Desk) -> None:
@@ -102,8 +107,12 @@ def test_a_review_goes_through_countersign_to_a_license_with_its_annex(desk: Des
     assert queue.status_code == 200
     assert app.application_no in queue.text
     page = senior.get(f"/review/applications/{app.id}")
-    assert "信用事项均已整改" in page.text
+    # the recommender's reason at the top, beside 建议批准人, not only in the timeline
+    assert re.search(r'<dd class="recommended-reason">信用事项均已整改</dd>', page.text)
     assert "reviewer" in page.text
+    # the senior reviewer is in 会签队列 (the application's queue), not 待审队列
+    assert '<a href="/review/countersign" aria-current="page">' in page.text
+    assert '<a href="/review" aria-current="page">' not in page.text
     approved = post_form(senior, path, {"version": 3, "action": "approve", "reason": "同意"})
     assert approved.status_code == 303
     shown = senior.get(f"/review/applications/{app.id}").text

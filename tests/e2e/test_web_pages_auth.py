@@ -406,6 +406,9 @@ def test_admin_creates_an_organisation_of_each_kind(world: World) -> None:
     assert "北京出口有限公司" in page
     assert "91350100M000100Y43" in page
     assert "广东省商务厅" in page
+    # the region by its name, not the bare GB/T 2260 code
+    assert '广东省 <span class="mono">(44)</span>' in page
+    assert '天津市 <span class="mono">(12)</span>' in page
 
 
 @pytest.mark.parametrize(

@@ -189,6 +189,7 @@ def _orgs_page(
                 "orgs": orgs,
                 "kinds": KIND_OPTIONS,
                 "provinces": sorted(PROVINCES.items()),
+                "region_names": PROVINCES,
                 "form": form or {"kind": "exporter", "name": "", "uscc": "", "region": ""},
                 "errors": errors or {},
             },

@@ -35,6 +35,7 @@ from carexport.domain.country import country_name
 from carexport.domain.text import normalize_identifier
 from carexport.errors import Conflict, InvalidInput, NotFound
 from carexport.pages.forms import field_errors
+from carexport.pages.labels import VEHICLE_FIELDS_EN
 from carexport.pages.templating import is_htmx, lang_of, render, see_other
 from carexport.rules.catalogue import default_registry
 from carexport.rules.modified import ANNEX2_ITEMS
@@ -42,7 +43,9 @@ from carexport.rules.modified import ANNEX2_ITEMS
 router = APIRouter(include_in_schema=False)
 
 VEHICLE_FIELDS = tuple(f.name for f in VEHICLE_LINES)
-FIELD_LABELS: dict[str, tuple[str, str]] = {f.name: (f.zh, f.name) for f in VEHICLE_LINES}
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    f.name: (f.zh, VEHICLE_FIELDS_EN.get(f.name, f.name)) for f in VEHICLE_LINES
+}
 DATE_FIELDS = frozenset({"registration_date", "transfer_for_export_date"})
 WITHDRAWABLE = frozenset(
     {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED}

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from carexport import clock
 from carexport.accounts.page_auth import MonitorPage
+from carexport.accounts.regions import PROVINCES
 from carexport.applications import queues
 from carexport.applications.enums import ApplicationStatus
 from carexport.applications.review_pages import application_context, queue_page
@@ -35,7 +36,7 @@ def overview(request: Request, actor: MonitorPage) -> Response:
         return render(
             request,
             "applications/monitor_overview.html",
-            {"agencies": table, "as_of": clock.today()},
+            {"agencies": table, "as_of": clock.today(), "region_names": PROVINCES},
         )
 
 

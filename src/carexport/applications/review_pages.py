@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from carexport import clock
 from carexport.accounts import service as accounts
 from carexport.accounts.actor import Actor
-from carexport.accounts.enums import AGENCY_ROLES
+from carexport.accounts.enums import AGENCY_ROLES, Role
 from carexport.accounts.page_auth import AgencyPage, SeniorReviewerPage, flash
 from carexport.applications import notes, queues, service
 from carexport.applications.enums import UNDER_REVIEW, Action, ApplicationStatus
@@ -34,29 +34,12 @@ from carexport.credit import service as credit
 from carexport.db import UnitOfWork
 from carexport.errors import InvalidInput, NotFound
 from carexport.pages.forms import field_errors
+from carexport.pages.labels import VERBS
 from carexport.pages.templating import render, see_other
 
 router = APIRouter(include_in_schema=False)
 
 _MAX_ID = 2**63 - 1
-
-# The timeline's words for the audit verbs (zh, en).
-VERBS: dict[str, tuple[str, str]] = {
-    "application.create": ("创建草稿", "Draft created"),
-    "application.edit": ("修改内容", "Content edited"),
-    "application.submit": ("提交", "Submitted"),
-    "application.withdraw": ("撤回", "Withdrawn"),
-    "application.recommended": ("建议批准，送会签", "Recommended for approval (countersign)"),
-    "application.approved": ("批准", "Approved"),
-    "application.refused": ("不予批准", "Refused"),
-    "application.returned": ("退回补正", "Returned for correction"),
-    "application.note.internal": ("内部备注", "Internal note"),
-    "application.note.shared": ("给企业的备注", "Note to the exporter"),
-    "application.material.attached": ("上传附件2材料", "Annex 2 material attached"),
-    "application.material.removed": ("移除附件2材料", "Annex 2 material removed"),
-    "license.issued": ("签发许可证", "License issued"),
-    "license.extended": ("许可证延期", "License extended"),
-}
 
 
 @dataclass(frozen=True)
@@ -178,6 +161,10 @@ def application_context(uow: UnitOfWork, actor: Actor, application_id: int) -> d
     history = service.history(uow=uow, actor=actor, application_id=app.id)
     content = app.content or {}
     vehicles = {str(v.get("vin")): v for v in content.get("vehicles") or []}
+    timeline = _timeline(history, names, by_id)
+    recommendation = next(
+        (e for e in reversed(timeline) if e.verb == "application.recommended"), None
+    )
     verdict = app.verdict or {}
     return {
         "app": app,
@@ -188,10 +175,14 @@ def application_context(uow: UnitOfWork, actor: Actor, application_id: int) -> d
         ],
         "credit_events": credit.credit_events(uow=uow, enterprise_keys=[app.enterprise_key]),
         "versions": _versions(uow, app, names),
-        "timeline": _timeline(history, names, by_id),
+        "timeline": timeline,
         "notes": found_notes,
         "license": service.license_of(uow=uow, application=app),
         "recommended_by": names.get(str(app.recommended_by)) if app.recommended_by else None,
+        # Shown beside the recommender, where the countersigning reviewer decides.
+        "recommended_reason": None
+        if app.recommended_by is None or recommendation is None
+        else recommendation.reason,
         "form": _decision_form(actor, app),
         "can_note": actor.role in AGENCY_ROLES,
         "overdue": app.due_on is not None
@@ -212,12 +203,21 @@ def _application_page(
 ) -> Response:
     with UnitOfWork() as uow:  # rendered inside: leaving the unit of work expires rows
         context = application_context(uow, actor, application_id)
+        # The queue the application sits in: the back link and the highlighted nav item
+        # (a senior reviewer coming from 会签队列 is still in 会签队列).
+        queue = (
+            "/review/countersign"
+            if context["app"].status == ApplicationStatus.COUNTERSIGN
+            and actor.role == Role.SENIOR_REVIEWER
+            else "/review"
+        )
         context.update(
             errors=errors or {},
             decision=decision or {"action": "", "reason": ""},
             note_form=note_form or {"text": "", "visibility": "internal"},
-            base="/review",
+            base=queue,
             read_only=False,
+            nav_current=queue,
         )
         return render(
             request, "applications/review_application.html", context, status_code=status_code

@@ -12,13 +12,21 @@ What every template can use (besides `request` and `url_for`):
     actor              the logged-in Actor or None; lang ("zh" | "en"); flash (str | None)
     today()            the workflow's date (Asia/Shanghai or CAREXPORT_TODAY)
     status_label(s)    a status or decision in the page's language (draft → 草稿 / Draft)
+    verb_label(v)      an audit verb or a status change's action (submit → 提交 / Submitted)
+    rectification_label(r)  a credit event's rectification (accepted → 已验收 / accepted)
+    t | when           a stored instant as Beijing time "YYYY-MM-DD HH:MM" in <time>;
+                       tz_label() names the zone (北京时间 / Beijing time) for headings
+    code | country     a destination "哈萨克斯坦 (KZ)" / "Kazakhstan (KZ)"
     static_url(p)      /static/<p>; lang_href(l) this page in language l (both relative)
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +38,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from carexport import clock
+from carexport.domain.country import country_name
+from carexport.pages import labels
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 LANGS = ("zh", "en")
@@ -37,34 +47,9 @@ LANG_COOKIE = "lang"
 CSRF_FIELD = "csrf_token"  # the hidden input's name
 CSRF_HEADER = "X-CSRF-Token"  # what HTMX sends (hx-headers on <body> in base.html)
 
-# Labels of the workflow's statuses, the checker's decisions and the roles, for badges
-# and headings. Plain text here (not the features' enums) so the kit imports no feature.
-LABELS: dict[str, tuple[str, str]] = {
-    "draft": ("草稿", "Draft"),
-    "submitted": ("已提交", "Submitted"),
-    "countersign": ("待会签", "Countersign"),
-    "returned": ("已退回补正", "Returned"),
-    "approved": ("已批准", "Approved"),
-    "refused": ("不予批准", "Refused"),
-    "withdrawn": ("已撤回", "Withdrawn"),
-    "pass": ("通过", "Pass"),
-    "review": ("需人工审核", "Review"),
-    "fail": ("不通过", "Fail"),
-    "issued": ("已签发", "Issued"),
-    "extended": ("已延期", "Extended"),
-    "cancelled": ("已注销", "Cancelled"),
-    "expired": ("已过期", "Expired"),
-    "used": ("已使用", "Used"),
-    "applicant": ("申请人", "Applicant"),
-    "issuer": ("生产企业确认人", "Issuer"),
-    "reviewer": ("审核员", "Reviewer"),
-    "senior_reviewer": ("高级审核员", "Senior reviewer"),
-    "monitor": ("商务部监管", "Monitor"),
-    "admin": ("系统管理员", "Administrator"),
-    "exporter": ("出口企业", "Exporter"),
-    "manufacturer": ("生产企业", "Manufacturer"),
-    "agency": ("发证机构", "Issuing agency"),
-}
+# Labels of the statuses, decisions and roles (kept under this name for the features
+# that read it); every other table of words is in carexport.pages.labels.
+LABELS = labels.STATUSES
 
 
 def template_dirs() -> list[str]:
@@ -129,9 +114,81 @@ def pick(context: Context, message: object) -> str:
 
 @pass_context
 def status_label(context: Context, value: object) -> str:
-    key = "" if value is None else str(value)
-    zh, en = LABELS.get(key, (key, key))
-    return en if _lang(context) == "en" else zh
+    return labels.label(labels.STATUSES, value, _lang(context))
+
+
+@pass_context
+def verb_label(context: Context, value: object) -> str:
+    """An audit verb (application.approved) or a status change's action (approve)."""
+    return labels.label(labels.VERBS, value, _lang(context))
+
+
+@pass_context
+def rectification_label(context: Context, value: object) -> str:
+    """A credit event's rectification (none / submitted / accepted); "—" when unset."""
+    if value is None or value == "":
+        return "—"
+    return labels.label(labels.RECTIFICATION, getattr(value, "value", value), _lang(context))
+
+
+@lru_cache(maxsize=1)
+def _zh_countries() -> Callable[[str], str]:
+    import gettext
+
+    import pycountry
+
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True
+    ).gettext
+
+
+@pass_context
+def country(context: Context, code: object) -> str:
+    """A destination as "哈萨克斯坦 (KZ)" / "Kazakhstan (KZ)"; an unknown code as it is."""
+    text = "" if code is None else str(code)
+    if not text:
+        return "—"
+    name = country_name(text)
+    if name == text:
+        return text
+    if _lang(context) != "en":
+        name = _zh_countries()(name)
+    return f"{name} ({text})"
+
+
+def local_time(value: object) -> datetime | None:
+    """A stored instant (aware, naive = UTC, or an ISO string) in the offices' zone."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(clock.OFFICE_ZONE)
+
+
+@pass_context
+def when(context: Context, value: object, zone: bool = False) -> Markup:
+    """Every time a page shows, one rule: Beijing time (the offices' and the footer's
+    date), "YYYY-MM-DD HH:MM", in a <time> holding the UTC instant. The zone is named by
+    the column's heading (tz_label()) or, with zone=True, after the time."""
+    shown = local_time(value)
+    if shown is None:
+        return Markup("—") if value in (None, "") else Markup(escape(str(value)))
+    text = shown.strftime("%Y-%m-%d %H:%M")
+    if zone:
+        text = f"{text} {tz_label(context)}"
+    return Markup('<time datetime="{}">{}</time>').format(
+        shown.astimezone(UTC).isoformat(timespec="seconds"), text
+    )
+
+
+@pass_context
+def tz_label(context: Context) -> str:
+    return "Beijing time" if _lang(context) == "en" else "北京时间"
 
 
 @pass_context
@@ -179,10 +236,15 @@ def _environment() -> Environment:
         csrf_field=csrf_field,
         today=clock.today,
         status_label=status_label,
+        verb_label=verb_label,
+        rectification_label=rectification_label,
+        tz_label=tz_label,
         lang_href=lang_href,
         static_url=static_url,
     )
     env.filters["pick"] = pick
+    env.filters["when"] = when
+    env.filters["country"] = country
     return env
 
 
