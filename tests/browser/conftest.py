@@ -44,10 +44,12 @@ from carexport.accounts import service as accounts
 from carexport.applications import service as applications
 from carexport.config import get_settings
 from carexport.db import UnitOfWork, make_engine
+from carexport.documents import keys
 from carexport.domain.facts import Facts
 from carexport.feeds import service as feeds
 from carexport.migrations import upgrade
 from tests.accounts_fixtures import CHEAP_ARGON2
+from tests.keys_fixtures import DEV_KEK
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -140,6 +142,8 @@ def _seed(database_url: str) -> dict[str, Any]:
             with UnitOfWork(engine) as uow:
                 org = accounts.add_org(uow=uow, kind=kind, name=name, uscc=uscc, region=region)
                 ids[key] = org.id
+        with UnitOfWork(engine) as uow:  # the agency signs its licenses (issue 17)
+            keys.generate_key(uow=uow, org_id=ids["agency"], valid_from=date(2026, 1, 1), by=None)
         users = {
             "applicant": ("exporter", "applicant"),
             "review_applicant": ("review_exporter", "applicant"),
@@ -198,6 +202,7 @@ def _server_env(database_url: str) -> dict[str, str]:
         **os.environ,
         "CAREXPORT_DATABASE_URL": database_url,
         "CAREXPORT_TODAY": TODAY.isoformat(),
+        "CAREXPORT_KEY_ENCRYPTION_KEY": DEV_KEK,
         **CHEAP_ARGON2,
     }
 
@@ -235,7 +240,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 "--log-level",
                 "warning",
             ],
-            env=_server_env(database_url),
+            # The PDFs' QR codes point at this very server.
+            env={
+                **_server_env(database_url),
+                "CAREXPORT_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            },
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
