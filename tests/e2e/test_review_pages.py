@@ -131,6 +131,10 @@ def test_a_review_goes_through_countersign_to_a_license_with_its_annex(desk: Des
     mine = exporter.get("/licenses/12-2026-000001")
     assert mine.status_code == 200
     assert "/extend" not in mine.text
+    # the license's record names the agency's staff to the agency, not to the exporter
+    assert "· senior</span>" in lic.text
+    assert "· senior</span>" not in mine.text
+    assert "· 发证机构</span>" in mine.text
     assert "12-2026-000001" in exporter.get("/licenses").text
     assert login(make_client(), "pass.applicant").get("/licenses/12-2026-000001").status_code == 404
     other = login(make_client(), desk.world.other_reviewer)

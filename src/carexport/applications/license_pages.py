@@ -18,10 +18,10 @@ from carexport.accounts.enums import AGENCY_ROLES, Role
 from carexport.accounts.page_auth import AgencyPage, PageActor, flash
 from carexport.applications import queues, service
 from carexport.applications.enums import EXTENDABLE
-from carexport.applications.review_pages import VERBS
 from carexport.db import UnitOfWork
 from carexport.errors import Conflict, InvalidInput, NotFound
 from carexport.pages.forms import field_errors
+from carexport.pages.labels import VERBS
 from carexport.pages.templating import render, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -66,7 +66,13 @@ def _license_page(
     with UnitOfWork() as uow:
         view = service.get_license(uow=uow, actor=actor, license_no=_checked(license_no))
         lic = view.license
-        names = {str(u.id): u.username for u in accounts.list_users(uow=uow)}
+        # An exporter sees its own people by name and the agency's staff as "the agency"
+        # (as on its application page); the agency and the monitor see every name.
+        names = {
+            str(u.id): u.username
+            for u in accounts.list_users(uow=uow)
+            if actor.role != Role.APPLICANT or u.org_id == actor.org_id
+        }
         number = lic.license_no or license_no
         history: list[dict[str, Any]] = []
         for entry in audit.entries_for(uow.session, [(service.LICENSE, number)]):
@@ -75,7 +81,7 @@ def _license_page(
                 {
                     "at": audit.format_at(entry.at),
                     "label": VERBS.get(entry.verb, (entry.verb, entry.verb)),
-                    "who": names.get(entry.actor, entry.actor),
+                    "who": names.get(entry.actor),
                     "reason": payload.get("reason"),
                     "versions": payload.get("versions") or {},
                 }
