@@ -161,7 +161,11 @@ def store(pg_url: str, settings_env: None) -> dict[str, Any]:
     with engine.begin() as conn:
         for start in range(0, len(copies), 1000):
             conn.execute(insert(Application), copies[start : start + 1000])
-        conn.exec_driver_sql("ANALYZE")
+    # The store as autovacuum leaves it after a bulk insert (statistics and the
+    # visibility map), which the queue's index-only scan relies on; VACUUM needs
+    # autocommit.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
     return {"url": pg_url, "drafts": drafts}
 

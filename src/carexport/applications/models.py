@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from carexport.applications.enums import ApplicationStatus, LicenseStatus
@@ -20,8 +20,29 @@ from carexport.db import Base, UtcDateTime
 
 class Application(Base):
     __tablename__ = "applications"
-    # An agency's queue: its applications in one status by due date (review pages).
-    __table_args__ = (Index("ix_applications_queue", "agency_key", "status", "due_on"),)
+    # An agency's queue: its applications in one status by due date (review pages), in
+    # the queue's order and with the columns of its rows (service.SUMMARY_COLUMNS), so
+    # that PostgreSQL reads a queue of 10,000 from the index alone, without a sort
+    # (migration 0011, benchmarks/bench_workflow.py). Partial as `_visible_clause`.
+    __table_args__ = (
+        Index(
+            "ix_applications_queue",
+            "agency_key",
+            "status",
+            "due_on",
+            "id",
+            postgresql_include=[
+                "application_no",
+                "version",
+                "decision",
+                "issuing_agency",
+                "enterprise_uscc",
+                "submitted_on",
+            ],
+            postgresql_where=text("content IS NOT NULL AND first_submitted_at IS NOT NULL"),
+            sqlite_where=text("content IS NOT NULL AND first_submitted_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_key: Mapped[str] = mapped_column(String, unique=True)

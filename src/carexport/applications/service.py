@@ -15,7 +15,6 @@ from enum import Enum
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Select, and_, delete, func, select, update
-from sqlalchemy import Row as SqlRow
 from sqlalchemy.orm import load_only
 
 from carexport import audit, clock, jsondoc
@@ -861,7 +860,9 @@ def _list_query(actor: Actor, status: ApplicationStatus | None) -> Select[Any]:
         query = query.where(Application.status == status.value)
     if actor.role == Role.APPLICANT:
         return query.order_by(Application.id.desc())
-    return query.order_by(Application.due_on.is_(None), Application.due_on, Application.id)
+    # NULLS LAST rather than `due_on IS NULL` first: the same order, and the one
+    # ix_applications_queue holds on PostgreSQL (no sort of the whole queue).
+    return query.order_by(Application.due_on.asc().nulls_last(), Application.id)
 
 
 def list_applications(
@@ -877,6 +878,8 @@ def list_applications(
     return list(uow.session.scalars(query.limit(min(limit, _LIST_LIMIT)).offset(offset)))
 
 
+# The queue's columns, in the order of SummaryRow (applications/views.py unpacks them by
+# position).
 SUMMARY_COLUMNS = (
     Application.id,
     Application.application_no,
@@ -888,6 +891,9 @@ SUMMARY_COLUMNS = (
     Application.enterprise_uscc,
     Application.submitted_on,
 )
+# id, application_no, status, version, due_on, decision, issuing_agency,
+# enterprise_uscc, submitted_on.
+SummaryRow = tuple[int, str, str, int, date | None, str | None, str | None, str, date | None]
 
 
 def application_summaries(
@@ -897,11 +903,14 @@ def application_summaries(
     status: ApplicationStatus | None = None,
     limit: int = _LIST_LIMIT,
     offset: int = 0,
-) -> list[SqlRow[Any]]:
+) -> list[SummaryRow]:
     """The same list as `list_applications` as plain rows of SUMMARY_COLUMNS: a queue of
     10,000 is read without building 10,000 ORM objects (benchmarks/bench_workflow.py)."""
     query = _list_query(actor, status).with_only_columns(*SUMMARY_COLUMNS)
-    return list(uow.session.execute(query.limit(min(limit, _LIST_LIMIT)).offset(offset)))
+    # On the session's connection, not through the ORM: its result loading was half of
+    # the Python time of a queue of 10,000.
+    rows = uow.session.connection().execute(query.limit(min(limit, _LIST_LIMIT)).offset(offset))
+    return cast(list[SummaryRow], rows.all())
 
 
 def status_changes(*, uow: UnitOfWork, application: Application) -> list[StatusChange]:

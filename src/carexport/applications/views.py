@@ -14,8 +14,9 @@ from datetime import date
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
+import orjson
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -307,7 +308,7 @@ def list_applications(
     status: Annotated[ApplicationStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 10_000,
     offset: Annotated[int, Query(ge=0, le=_MAX_ID)] = 0,
-) -> JSONResponse:
+) -> Response:
     today = clock.today()
     under_review = {s.value for s in UNDER_REVIEW}
     with UnitOfWork() as uow:
@@ -316,26 +317,35 @@ def list_applications(
         )
     # Built by hand and sent as is: validating 10,000 items twice (the model, then the
     # response model) was most of a queue load. ApplicationList documents the shape.
+    # The rows are unpacked by position (service.SUMMARY_COLUMNS' order): reading a
+    # Row's fields by name cost more than the query itself for 10,000 rows. orjson
+    # writes the dates as ISO dates, as the stdlib encoder wrote their isoformat().
     items = [
         {
-            "id": r.id,
-            "application_id": r.application_no,
-            "status": r.status,
-            "version": r.version,
-            "due_on": _iso(r.due_on),
-            "decision": r.decision,
-            "overdue": r.due_on is not None and r.status in under_review and r.due_on < today,
-            "issuing_agency": r.issuing_agency,
-            "enterprise_uscc": r.enterprise_uscc,
-            "submitted_on": _iso(r.submitted_on),
+            "id": id_,
+            "application_id": application_no,
+            "status": status_,
+            "version": version,
+            "due_on": due_on,
+            "decision": decision,
+            "overdue": due_on is not None and status_ in under_review and due_on < today,
+            "issuing_agency": issuing_agency,
+            "enterprise_uscc": enterprise_uscc,
+            "submitted_on": submitted_on,
         }
-        for r in rows
+        for (
+            id_,
+            application_no,
+            status_,
+            version,
+            due_on,
+            decision,
+            issuing_agency,
+            enterprise_uscc,
+            submitted_on,
+        ) in rows
     ]
-    return JSONResponse({"items": items})
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
+    return Response(orjson.dumps({"items": items}), media_type="application/json")
 
 
 @router.get(
