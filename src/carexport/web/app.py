@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +48,25 @@ from carexport.web.limits import BodyLimit
 STATIC_DIR = Path(__file__).resolve().parent / "static"  # htmx, app.css (see its README)
 
 
+@asynccontextmanager
+async def _serving(_app: FastAPI) -> AsyncIterator[None]:
+    # What start-up built (modules, routes, models, mappers, rules) lives as long as the
+    # server: frozen out of the cyclic collector's sight, so that a full collection — set
+    # off by a request that allocates much, such as the reviewer's queue of 10,000 — does
+    # not walk those ~160,000 objects each time (it was most of that queue's p95:
+    # benchmarks/bench_workflow.py). Reference counting still frees them as usual.
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(
         title="carexport 二手车出口许可",
         version=__version__,
         description="Used-car export licensing under 商贸函〔2025〕648号: rules checker API.",
+        lifespan=_serving,
     )
     app.include_router(check_router)
     app.include_router(accounts_router)
