@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("superseded_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_signed_licenses")),
-        sa.UniqueConstraint(
-            "license_no", "version", name=op.f("uq_signed_licenses_license_no")
-        ),
+        sa.UniqueConstraint("license_no", "version", name=op.f("uq_signed_licenses_license_no")),
     )
     with op.batch_alter_table("signed_licenses", schema=None) as batch_op:
         batch_op.create_index(
