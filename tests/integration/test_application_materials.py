@@ -82,10 +82,11 @@ def test_attaches_a_pdf_stores_its_hash_and_lists_the_item_for_the_checker(
     assert after.version == app.version + 1
     assert after.content is not None
     assert after.content["vehicles"][0]["materials"] == ["modification_description"]
+    assert after.verdict is not None
     missing = [
         f
         for v in after.verdict["vehicles"]
-        for f in v["findings"]  # type: ignore[index]
+        for f in v["findings"]
         if f["rule"] == "MOD.MATERIALS_MISSING"
     ]
     assert missing
