@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from starlette.requests import Request
@@ -21,6 +23,13 @@ async def reads_everything(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": str(len(body)).encode()})
 
 
+def run_alone(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run `coroutine` on a loop of its own in a thread of its own: another test in this
+    worker (Playwright's sync API) may have left this thread's event loop running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 def run(headers: list[tuple[bytes, bytes]], limit: int) -> tuple[int, dict[str, Any], int]:
     """(status, answer, chunks pulled) for an endless body of 64 KiB chunks."""
     pulled = 0
@@ -35,7 +44,7 @@ def run(headers: list[tuple[bytes, bytes]], limit: int) -> tuple[int, dict[str, 
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/", "headers": headers}
-    asyncio.run(BodyLimit(reads_everything, max_bytes=limit)(scope, endless, send))
+    run_alone(BodyLimit(reads_everything, max_bytes=limit)(scope, endless, send))
     start, body = sent
     return start["status"], json.loads(body["body"]), pulled
 
@@ -64,6 +73,6 @@ def test_a_body_within_the_limit_reaches_the_app() -> None:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
-    asyncio.run(BodyLimit(reads_everything, max_bytes=5)(scope, receive, send))
+    run_alone(BodyLimit(reads_everything, max_bytes=5)(scope, receive, send))
     assert sent[0]["status"] == 200
     assert sent[1]["body"] == b"5"
