@@ -14,10 +14,11 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
 from carexport import audit, clock
 from carexport.accounts import passwords
@@ -415,20 +416,36 @@ def issue_token(
     return IssuedToken(access_token=token, expires_in=ttl, expires_at=expires_at, actor=actor)
 
 
+_Credential = TypeVar("_Credential", ApiToken, WebSession)
+
+
+def _held_by(
+    uow: UnitOfWork,
+    model: type[_Credential],
+    hash_column: InstrumentedAttribute[str],
+    secret: str,
+    refusal: str,
+) -> tuple[_Credential, User]:
+    """The stored credential (API token or page session) whose hash is that of `secret`,
+    with its user and org; NotAuthenticated(refusal) when there is none."""
+    if not secret or len(secret) > 256:
+        raise NotAuthenticated(refusal)
+    row = uow.session.execute(
+        select(model, User)
+        .join(User, User.id == model.user_id)
+        .options(joinedload(User.org))
+        .where(hash_column == token_hash(secret))
+    ).one_or_none()
+    if row is None:
+        raise NotAuthenticated(refusal)
+    credential, user = row
+    return credential, user
+
+
 def actor_for_token(*, uow: UnitOfWork, token: str, now: datetime | None = None) -> Actor:
     """The user a bearer token stands for; NotAuthenticated when it is unknown, revoked,
     expired or its user is deactivated. Reads only."""
-    if not token or len(token) > 256:
-        raise NotAuthenticated(BAD_TOKEN)
-    row = uow.session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .options(joinedload(User.org))
-        .where(ApiToken.token_hash == token_hash(token))
-    ).one_or_none()
-    if row is None:
-        raise NotAuthenticated(BAD_TOKEN)
-    api_token, user = row
+    api_token, user = _held_by(uow, ApiToken, ApiToken.token_hash, token, BAD_TOKEN)
     at = now or clock.now()
     if api_token.revoked_at is not None or api_token.expires_at <= at or not user.active:
         raise NotAuthenticated(BAD_TOKEN)
@@ -529,17 +546,7 @@ def get_session(*, uow: UnitOfWork, token: str, now: datetime | None = None) -> 
     """The session of a cookie; NotAuthenticated when unknown, ended, expired (absolute or
     idle) or its user is disabled. Takes the flash message out; commits only when it
     changed something (last seen, flash)."""
-    if not token or len(token) > 256:
-        raise NotAuthenticated(NO_SESSION)
-    row = uow.session.execute(
-        select(WebSession, User)
-        .join(User, User.id == WebSession.user_id)
-        .options(joinedload(User.org))
-        .where(WebSession.session_hash == token_hash(token))
-    ).one_or_none()
-    if row is None:
-        raise NotAuthenticated(NO_SESSION)
-    web_session, user = row
+    web_session, user = _held_by(uow, WebSession, WebSession.session_hash, token, NO_SESSION)
     at = now or clock.now()
     idle = timedelta(seconds=get_settings().session_idle_seconds)
     if (
