@@ -14,13 +14,9 @@ import os
 import random
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from carexport.domain.uscc import uscc_check_character
 from carexport.domain.vin import with_check_digit
@@ -29,9 +25,6 @@ FULL = os.environ.get("CAREXPORT_BENCH") == "full"
 ROWS = 1_000_000 if FULL else 50_000
 TARGETS = {"sqlite": 50_000, "postgres": 100_000}  # rows/s
 MEMORY_LIMIT = 1 << 30
-PG_URL = os.environ.get(
-    "CAREXPORT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 CHILD = """
 import json, resource, sys, time
@@ -86,29 +79,6 @@ def registrations_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 ]
             )
     return path
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    admin_url = make_url(PG_URL).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        message = f"PostgreSQL unreachable at {admin_url!r} ({exc}); PG benchmark NOT RUN"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    name = f"carexport_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run_child(url: str, path: Path) -> dict[str, float]:

@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,8 +33,7 @@ from typing import Any, NamedTuple
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select
 
 from carexport.accounts import service as accounts
 from carexport.applications import service as applications
@@ -53,9 +51,6 @@ QUEUE_LOADS = 200 if FULL else 30
 TARGET_P95_MS = 100.0
 TODAY = date(2026, 11, 23)
 PASSWORD = "bench-password-2026"
-PG_URL = os.environ.get(
-    "CAREXPORT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 ENV = {
     "CAREXPORT_TODAY": TODAY.isoformat(),
     # Logins are not what is measured: cheap argon2 keeps the set-up short.
@@ -63,29 +58,6 @@ ENV = {
     "CAREXPORT_ARGON2_MEMORY_KIB": "64",
     "CAREXPORT_ARGON2_PARALLELISM": "1",
 }
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    admin_url = make_url(PG_URL).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        message = f"PostgreSQL unreachable at {admin_url!r} ({exc}); workflow benchmark NOT RUN"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    name = f"carexport_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
