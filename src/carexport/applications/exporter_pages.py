@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -495,6 +496,32 @@ def _stale(request: Request, application_id: int, exc: Conflict) -> Response:
     return see_other(_here(application_id), request)
 
 
+def _acted(
+    request: Request,
+    actor: Actor,
+    application_id: int,
+    act: Callable[[], str],
+    *,
+    error_prefix: str = "",
+) -> Response:
+    """Run a change of the application; back to its page with `act`'s message, or with
+    the reload message when the form was stale, or the page with the problems (422)."""
+    try:
+        done = act()
+    except Conflict as exc:
+        return _stale(request, application_id, exc)
+    except InvalidInput as exc:
+        return _application_page(
+            request,
+            actor,
+            application_id,
+            errors=field_errors(exc, prefix=error_prefix),
+            status_code=422,
+        )
+    flash(request, done)
+    return see_other(_here(application_id), request)
+
+
 def _form_values(form: dict[str, str]) -> dict[str, str]:
     return {name: form.get(name, "") for name in VEHICLE_FIELDS}
 
@@ -587,16 +614,12 @@ def remove_vehicle(
         )
         return see_other(_here(application_id), request)
     content["vehicles"] = vehicles
-    try:
+
+    def remove() -> str:
         _save(actor, application_id, version, content)
-    except Conflict as exc:
-        return _stale(request, application_id, exc)
-    except InvalidInput as exc:
-        return _application_page(
-            request, actor, application_id, errors=field_errors(exc), status_code=422
-        )
-    flash(request, f"已移除车辆 {removed.get('vin')} / vehicle {removed.get('vin')} removed")
-    return see_other(_here(application_id), request)
+        return f"已移除车辆 {removed.get('vin')} / vehicle {removed.get('vin')} removed"
+
+    return _acted(request, actor, application_id, remove)
 
 
 @router.post("/applications/{application_id}/details")
@@ -610,40 +633,27 @@ def save_details(
 ) -> Response:
     content = _content(actor, application_id)
     content.update(destination_country=destination_country, issuing_agency=issuing_agency or None)
-    try:
+
+    def save() -> str:
         _save(actor, application_id, version, content)
-    except Conflict as exc:
-        return _stale(request, application_id, exc)
-    except InvalidInput as exc:
-        return _application_page(
-            request,
-            actor,
-            application_id,
-            errors=field_errors(exc, prefix="body."),
-            status_code=422,
-        )
-    flash(request, "已保存并重新预审 / saved and checked again")
-    return see_other(_here(application_id), request)
+        return "已保存并重新预审 / saved and checked again"
+
+    return _acted(request, actor, application_id, save, error_prefix="body.")
 
 
 @router.post("/applications/{application_id}/submit")
 def submit(
     request: Request, actor: ApplicantPage, application_id: int, version: Annotated[int, Form()]
 ) -> Response:
-    try:
+    def submit_it() -> str:
         with UnitOfWork() as uow:
             app = service.submit(
                 uow=uow, actor=actor, application_id=_checked(application_id), version=version
             )
             due = app.due_on
-    except Conflict as exc:
-        return _stale(request, application_id, exc)
-    except InvalidInput as exc:
-        return _application_page(
-            request, actor, application_id, errors=field_errors(exc), status_code=422
-        )
-    flash(request, f"已提交，办理期限 {due} / submitted, due on {due}")
-    return see_other(_here(application_id), request)
+        return f"已提交，办理期限 {due} / submitted, due on {due}"
+
+    return _acted(request, actor, application_id, submit_it)
 
 
 @router.post("/applications/{application_id}/withdraw")
