@@ -94,6 +94,17 @@ class Settings(BaseSettings):
     pdf_font_index: int = 2
     pdf_font_cache_dir: str = "var/fonts"  # the font's faster working copy, made once
 
+    # --- background jobs (docs/decisions/0029-jobs.md) ---
+    # Where finished jobs keep their result files (one directory per job). With workers
+    # on several machines this must be one shared directory (docs/deploy.md).
+    job_result_dir: str = "var/jobs"
+    job_max_attempts: int = 3  # runs of a job whose worker died, before it is failed
+    job_heartbeat_seconds: float = 10.0  # how often a worker says it is alive
+    job_stalled_seconds: float = 30.0  # a worker silent this long is dead: its job is retried
+    # --- what-if and stock checks (docs/decisions/0030-whatif.md) ---
+    whatif_chunk_rows: int = 250_000  # vehicle lines read from the store at a time
+    stock_max_vehicles: int = 50_000  # rows of one stock file (check-stock)
+
 
 @cache
 def get_settings() -> Settings:

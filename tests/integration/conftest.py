@@ -25,7 +25,8 @@ import carexport.audit.models
 import carexport.credit.models
 import carexport.documents.confirmations_models
 import carexport.documents.models
-import carexport.feeds.models  # noqa: F401  (every table on Base.metadata)
+import carexport.feeds.models
+import carexport.jobs.models  # noqa: F401  (every table on Base.metadata)
 from carexport.db import Base, make_engine
 from carexport.migrations import upgrade
 

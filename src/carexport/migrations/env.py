@@ -11,7 +11,8 @@ import carexport.audit.models
 import carexport.credit.models
 import carexport.documents.confirmations_models
 import carexport.documents.models
-import carexport.feeds.models  # noqa: F401  (registers the tables on Base.metadata)
+import carexport.feeds.models
+import carexport.jobs.models  # noqa: F401  (registers the tables on Base.metadata)
 from carexport.db import Base, make_engine
 
 target_metadata = Base.metadata

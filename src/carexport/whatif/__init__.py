@@ -1,0 +1,1 @@
+"""Policy what-if over the store, stock checks for exporters (docs/decisions/0030-whatif.md)."""
