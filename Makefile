@@ -16,6 +16,8 @@ DEMO_VEHICLES ?= 20000
 # (docs/decisions/0019-signing-keys.md); a deployment sets its own secret, and the code
 # has no default.
 export CAREXPORT_KEY_ENCRYPTION_KEY ?= demo-only-kek-not-a-secret-2026
+# DEMO ONLY: the key under which ID numbers are stored as keyed hashes (ADR 0024).
+export CAREXPORT_PERSON_ID_KEY ?= demo-only-person-id-key-2026
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -13,4 +13,8 @@ import os
 
 from tests.keys_fixtures import DEV_KEK
 
+# The key under which resident ID numbers are stored as keyed hashes (ADR 0024).
+DEV_PERSON_ID_KEY = "test-only-person-id-key-7c2e91"
+
 os.environ.setdefault("CAREXPORT_KEY_ENCRYPTION_KEY", DEV_KEK)
+os.environ.setdefault("CAREXPORT_PERSON_ID_KEY", DEV_PERSON_ID_KEY)

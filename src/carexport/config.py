@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     # (carexport.documents.keys); demos and tests set an explicit dev value.
     key_encryption_key: SecretStr | None = None
 
+    # --- resident ID numbers of related persons (docs/decisions/0024-credit-records.md) ---
+    # The HMAC-SHA256 key under which ID numbers are stored as keyed hashes. A secret: no
+    # default, placeholders refused (carexport.credit.person_ids); demos and tests set a
+    # dev value. Changing it unlinks every stored person: re-import the enterprise feed.
+    person_id_key: SecretStr | None = None
+
     # --- document PDFs and verification (docs/decisions/0021-document-pdfs.md) ---
     # The address the QR code of every PDF points at: {public_base_url}/verify/{number}
     public_base_url: str = "http://127.0.0.1:8000"

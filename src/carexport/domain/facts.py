@@ -153,6 +153,10 @@ class Enterprise(_Row):
     name: str | None = None
     legal_representative_id: str | None = None
     related_person_ids: list[str] | None = Field(default_factory=list)
+    # Optional (a store's export gives them, docs/decisions/0024): the masked forms of
+    # the IDs above, which a store keeps only as keyed hashes; shown in findings.
+    legal_representative_masked: str | None = None
+    related_persons_masked: list[str] | None = None
 
 
 class CreditEvent(_Row):
@@ -161,6 +165,18 @@ class CreditEvent(_Row):
     date: IsoDate
     note: str | None = None
     rectification: Rectification | None = Field(default=None, strict=False)
+
+
+class Suspension(_Row):
+    """A decision suspending an enterprise from filing (退出), and its reinstatement."""
+
+    enterprise_uscc: str
+    decision_id: str
+    suspended_on: IsoDate
+    agency: str | None = None
+    reason: str | None = None
+    reinstated_on: IsoDate | None = None
+    reinstatement_reason: str | None = None
 
 
 class ModifierCapacity(_Row):
@@ -188,3 +204,6 @@ class Facts(_Row):
     credit_events: list[CreditEvent] = Field(default_factory=list)
     modifier_capacity: list[ModifierCapacity] = Field(default_factory=list)
     open_licenses: list[OpenLicense] = Field(default_factory=list)
+    # Optional (docs/decisions/0024): absent in a FACTS file, it is empty and every
+    # verdict is as before.
+    suspensions: list[Suspension] = Field(default_factory=list)

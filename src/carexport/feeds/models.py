@@ -210,8 +210,11 @@ class Enterprise(Base):
     uscc: Mapped[str] = mapped_column(String)
     name: Mapped[str | None] = mapped_column(String)
     region: Mapped[str | None] = mapped_column(String)
+    # The ID number only as its keyed hash (domain.person_id: PID-…), never in clear,
+    # beside the masked form people read (1101**********123X).
     legal_representative_id: Mapped[str | None] = mapped_column(String)
     legal_representative_key: Mapped[str | None] = mapped_column(String, index=True)
+    legal_representative_masked: Mapped[str | None] = mapped_column(String)
 
 
 class RelatedPerson(Base):
@@ -221,8 +224,9 @@ class RelatedPerson(Base):
 
     enterprise_key: Mapped[str] = mapped_column(String, primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[str] = mapped_column(String)
+    person_id: Mapped[str] = mapped_column(String)  # the keyed hash, as above
     person_key: Mapped[str | None] = mapped_column(String, index=True)
+    person_masked: Mapped[str | None] = mapped_column(String)
 
 
 class ModifierCapacity(Base):
