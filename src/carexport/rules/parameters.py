@@ -7,7 +7,8 @@ the line to fix, instead of giving a wrong verdict later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -64,6 +65,41 @@ class ParameterTable:
             raise ParameterNotInForce(f"parameter {name} has no value on {as_of.isoformat()}")
         return found.value
 
+    def with_overrides(self, overrides: Mapping[str, Any]) -> ParameterTable:
+        """The table with each named parameter set to a value on every day it has one
+        (a what-if: "were n180.days 365"); its dates, repeals and other parameters stay.
+        Raises UnknownParameter for a name the table lacks, InvalidParameters for a value
+        that does not fit the parameter's unit."""
+        table = dict(self.parameters)
+        for name, value in overrides.items():
+            parameter = table.get(name)
+            if parameter is None:
+                raise UnknownParameter(name, sorted(table))
+            _check_unit(name, parameter.unit, value)
+            table[name] = replace(
+                parameter,
+                values=tuple(
+                    v if v.value is None else replace(v, value=value, reference=OVERRIDE)
+                    for v in parameter.values
+                ),
+            )
+        return ParameterTable(table)
+
+    def parse_overrides(self, settings: Iterable[str]) -> dict[str, Any]:
+        """`["n180.days=365", "n180.transition_before=2026-03-01"]` as typed values by
+        each parameter's unit (a date, else an integer, else a decimal number)."""
+        parsed: dict[str, Any] = {}
+        for setting in settings:
+            name, sep, text = setting.partition("=")
+            name, text = name.strip(), text.strip()
+            if not sep or not name or not text:
+                raise InvalidParameters(f"{setting!r}: expected NAME=VALUE, e.g. n180.days=365")
+            parameter = self.parameters.get(name)
+            if parameter is None:
+                raise UnknownParameter(name, sorted(self.parameters))
+            parsed[name] = _parse_value(name, parameter.unit, text)
+        return parsed
+
     def latest_change(self, as_of: date) -> date | None:
         """The latest effective_from among values in force on `as_of` (for rules_version)."""
         dates = [
@@ -72,6 +108,38 @@ class ParameterTable:
             if (v := p.at(as_of)) is not None and v.value is not None
         ]
         return max(dates, default=None)
+
+
+OVERRIDE = "what-if override"
+
+
+class UnknownParameter(CarexportError):
+    """An override names a parameter the table does not have."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown parameter {name!r}; known: {', '.join(known)}")
+        self.name = name
+        self.known = known
+
+
+def _check_unit(name: str, unit: str, value: Any) -> None:
+    is_day = isinstance(value, date)
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if (unit == "date" and not is_day) or (unit != "date" and not is_number):
+        raise InvalidParameters(f"{name}: {value!r} does not fit unit {unit!r}")
+
+
+def _parse_value(name: str, unit: str, text: str) -> Any:
+    try:
+        if unit == "date":
+            return date.fromisoformat(text)
+        try:
+            return int(text)
+        except ValueError:
+            return float(text)
+    except ValueError:
+        expected = "a YYYY-MM-DD date" if unit == "date" else "a number"
+        raise InvalidParameters(f"{name}={text}: expected {expected} ({unit})") from None
 
 
 class _Strict(BaseModel):
