@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from carexport.domain.facts import CreditEvent, Rectification
+from carexport.domain.facts import CreditEvent, Enterprise, Rectification, Suspension
+from carexport.domain.person_id import is_token, mask
 from carexport.domain.text import is_blank, normalize_identifier
 from carexport.rules.context import Context
 from carexport.rules.registry import LAW_2026, Finding, RuleFactory, Scope, Section, Severity
@@ -26,6 +27,17 @@ _rule = RuleFactory(
 )
 
 RULES = (
+    # 退出: an agency's decision suspends the enterprise from filing until reinstated.
+    # Read from FACTS `suspensions` (optional: absent, it never fires); ADR 0024.
+    _rule(
+        "CREDIT.SUSPENDED",
+        "企业已被发证机构暂停申领（决定{decision_id}，自{suspended_on}起），不予受理",
+        "The enterprise is suspended from filing by decision {decision_id} from "
+        "{suspended_on}: the application cannot be accepted",
+        inputs=("suspensions",),
+        parameters=(),
+        severity=Severity.FAIL,
+    ),
     _rule(
         "CREDIT.RECTIFICATION_REQUIRED",
         "企业近{window_days}天内有{count}项负面清单行为，整改尚未全部通过验收，需审核",
@@ -95,11 +107,78 @@ def _persons(ctx: Context, enterprise_key: str) -> set[str]:
     return {normalize_identifier(i) or "" for i in ids if not is_blank(i)}
 
 
+def suspension_in_force(ctx: Context, enterprise_key: str) -> Suspension | None:
+    """The enterprise's suspension decision in force on `as_of`: from its day on, until
+    (not including) the day of its reinstatement. The first such decision counts."""
+    for decision in ctx.index.facts.suspensions:
+        if normalize_identifier(decision.enterprise_uscc) != enterprise_key:
+            continue
+        if decision.suspended_on <= ctx.as_of and (
+            decision.reinstated_on is None or ctx.as_of < decision.reinstated_on
+        ):
+            return decision
+    return None
+
+
+def _decision_facts(decision: Suspension) -> dict[str, object]:
+    return {
+        "decision_id": decision.decision_id,
+        "suspended_on": decision.suspended_on.isoformat(),
+        "agency": decision.agency,
+        "reason": decision.reason,
+    }
+
+
+def _labelled(enterprise: Enterprise) -> bool:
+    return (
+        enterprise.legal_representative_masked is not None
+        or enterprise.related_persons_masked is not None
+    )
+
+
+def _roles(enterprise: Enterprise) -> dict[str, tuple[str, str | None]]:
+    """Each person of the enterprise (normalised ID) → (role, masked label if given)."""
+    out: dict[str, tuple[str, str | None]] = {}
+    masks = list(enterprise.related_persons_masked or [])
+    for i, person in enumerate(enterprise.related_person_ids or []):
+        if not is_blank(person):
+            label = masks[i] if i < len(masks) else None
+            out.setdefault(normalize_identifier(person) or "", ("related_person", label))
+    if not is_blank(enterprise.legal_representative_id):
+        key = normalize_identifier(enterprise.legal_representative_id) or ""
+        out[key] = ("legal_representative", enterprise.legal_representative_masked)
+    return out
+
+
+def _shared_persons(
+    applicant: Enterprise, other: Enterprise, shared: set[str]
+) -> list[dict[str, object]]:
+    """The links of the chain: who is shared, masked, and what each is on either side.
+    A store gives the masked form (it keeps no clear ID); a file's clear ID is masked
+    here; a token without its label shows as stars."""
+    mine, theirs = _roles(applicant), _roles(other)
+    links: list[dict[str, object]] = []
+    for person in sorted(shared):
+        role, label = mine.get(person, ("related_person", None))
+        other_role, other_label = theirs.get(person, ("related_person", None))
+        shown = label or other_label or ("*" * 18 if is_token(person) else mask(person))
+        links.append({"person": shown, "applicant_role": role, "related_role": other_role})
+    return links
+
+
 def credit_findings(ctx: Context) -> list[Finding | None]:
     if not ctx.in_force("CREDIT.RECTIFICATION_REQUIRED"):
         return []
     out: list[Finding | None] = []
     key = ctx.enterprise_key
+    decision = suspension_in_force(ctx, key)
+    if decision is not None:
+        out.append(
+            ctx.finding(
+                "CREDIT.SUSPENDED",
+                {"enterprise_uscc": ctx.application.enterprise_uscc, **_decision_facts(decision)},
+            )
+        )
     window: int = ctx.param("credit.window_days")
     repeat: int = ctx.param("credit.repeat")
     params = {"credit.window_days": window, "credit.repeat": repeat}
@@ -123,15 +202,31 @@ def credit_findings(ctx: Context) -> list[Finding | None]:
         )
     persons = _persons(ctx, key)
     related = []
-    if persons:
+    applicant = ctx.index.enterprises.get(key)
+    if persons and applicant is not None:
         for other_key, other in ctx.index.enterprises.items():
             if other_key == key:
                 continue
             shared = persons & _persons(ctx, other_key)
-            if shared and requires_rectification(ctx, other_key):
-                related.append(
-                    {"uscc": other.uscc, "name": other.name, "shared_person_ids": sorted(shared)}
-                )
+            if not shared:
+                continue
+            suspended = suspension_in_force(ctx, other_key)
+            if suspended is None and not requires_rectification(ctx, other_key):
+                continue
+            link: dict[str, object] = {
+                "uscc": other.uscc,
+                "name": other.name,
+                "shared_person_ids": sorted(shared),
+            }
+            # The chain (ADR 0024) is added only from facts that carry its parts (masked
+            # labels, suspension decisions): a FACTS file without them gives the
+            # verdict it always gave, byte for byte.
+            if suspended is not None or _labelled(applicant) or _labelled(other):
+                link["state"] = "suspended" if suspended is not None else "rectification"
+                link["shared_persons"] = _shared_persons(applicant, other, shared)
+                if suspended is not None:
+                    link["suspension"] = _decision_facts(suspended)
+            related.append(link)
     if related:
         out.append(
             ctx.finding(
