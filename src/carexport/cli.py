@@ -87,6 +87,26 @@ COMMANDS: dict[str, LazyCommand] = {
     "audit": LazyCommand(
         "carexport.audit.cli", "audit_app", "审计日志 / the hash-chained audit log."
     ),
+    "worker": LazyCommand(
+        "carexport.jobs.cli",
+        "register",
+        "运行后台任务（PostgreSQL）/ run background jobs from the PostgreSQL queue.",
+    ),
+    "jobs": LazyCommand(
+        "carexport.jobs.cli",
+        "jobs_app",
+        "后台任务 / background jobs: list, show, queue an import.",
+    ),
+    "whatif": LazyCommand(
+        "carexport.whatif.cli",
+        "register",
+        "政策假设分析：改参数重算已申报车辆 / policy what-if over submitted vehicle lines.",
+    ),
+    "check-stock": LazyCommand(
+        "carexport.whatif.cli",
+        "register",
+        "库存车辆预审 / which vehicles in stock could be exported, and from when.",
+    ),
 }
 
 
