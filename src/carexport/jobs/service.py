@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, exc, func, select, update
 
 from carexport import clock
 from carexport.config import get_settings
-from carexport.db import UnitOfWork
+from carexport.db import UnitOfWork, is_sqlite
 from carexport.errors import NotFound
 from carexport.jobs.enums import FINISHED, JobKind, JobStatus
 from carexport.jobs.models import Job
@@ -160,24 +160,39 @@ def start(*, engine: Engine, job_id: int) -> JobView | None:
         return view
 
 
+def _touch(engine: Engine, job_id: int, values: dict[str, Any]) -> None:
+    """Progress and heartbeats: best effort. On SQLite a job that writes (an import, a
+    batch) holds the database's one write lock for its whole transaction; waiting for it
+    would stall the job on its own progress report, so the report is skipped instead."""
+    statement = (
+        update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING.value).values(values)
+    )
+    if not is_sqlite(engine):
+        with UnitOfWork(engine) as uow:
+            uow.session.execute(statement)
+            uow.commit()
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA busy_timeout=20")
+        try:
+            conn.execute(statement)
+            conn.commit()
+        except exc.OperationalError:
+            conn.rollback()
+        finally:
+            conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+
+
 def report_progress(*, engine: Engine, job_id: int, done: int, total: int | None) -> None:
-    with UnitOfWork(engine) as uow:
-        uow.session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == JobStatus.RUNNING.value)
-            .values(progress_done=done, progress_total=total, heartbeat_at=clock.now())
-        )
-        uow.commit()
+    _touch(
+        engine,
+        job_id,
+        {"progress_done": done, "progress_total": total, "heartbeat_at": clock.now()},
+    )
 
 
 def beat(*, engine: Engine, job_id: int) -> None:
-    with UnitOfWork(engine) as uow:
-        uow.session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == JobStatus.RUNNING.value)
-            .values(heartbeat_at=clock.now())
-        )
-        uow.commit()
+    _touch(engine, job_id, {"heartbeat_at": clock.now()})
 
 
 def finish(*, engine: Engine, job_id: int, result_ref: str | None, result: dict[str, Any]) -> None:
@@ -192,7 +207,7 @@ def finish(*, engine: Engine, job_id: int, result_ref: str | None, result: dict[
                 result=result,
                 error=None,
                 finished_at=clock.now(),
-                progress_done=Job.progress_total,
+                progress_done=func.coalesce(Job.progress_total, Job.progress_done),
             )
         )
         uow.commit()
