@@ -105,10 +105,11 @@ CASES: dict[str, tuple[list[dict[str, Any]], dict[str, Any], str]] = {
             {
                 "uscc": U1,
                 "name": "出口企业",
-                "legal_representative_id": "P1",
-                "related_person_ids": "P2、P3",
+                # resident ID numbers with their check characters (ADR 0024)
+                "legal_representative_id": "110101198001010010",
+                "related_person_ids": "110101198502020022、120101199003030038",
             },
-            {"uscc": U2, "name": "另一企业", "related_person_ids": "P1"},
+            {"uscc": U2, "name": "另一企业", "related_person_ids": "110101198001010010"},
         ],
         {"name": "无代码企业"},
         "uscc",

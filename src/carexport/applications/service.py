@@ -49,6 +49,7 @@ from carexport.applications.transitions import (
 )
 from carexport.bulk import RecordTable, Row, iso, natural_key, table_target
 from carexport.config import get_settings
+from carexport.credit import service as credit
 from carexport.db import UnitOfWork
 from carexport.documents import licenses as signed_licenses
 from carexport.domain import facts as f
@@ -539,6 +540,9 @@ def submit(
     application = _stored_application(app).model_copy(update={"submitted_on": today})
     app.content = _content(application, app.license_year)
     verdict = _verdict(uow, application, today)
+    # A suspended enterprise is refused here (CREDIT.SUSPENDED names the decision); the
+    # FILL and BAN findings of a submission go on its credit record, once per fact.
+    credit.check_submission(verdict=verdict, status=status.value, version=version)
     app.verdict = verdict
     app.decision = verdict.get("decision")
     app.submitted_on = today
@@ -558,6 +562,14 @@ def submit(
         reason=None,
         now=now,
         extra={"decision": app.decision, "due_on": app.due_on.isoformat()},
+    )
+    credit.events_from_findings(
+        uow=uow,
+        application_id=app.id,
+        application_no=app.application_no,
+        enterprise_uscc=app.enterprise_uscc,
+        verdict=verdict,
+        at=now,
     )
     uow.commit()
     return app

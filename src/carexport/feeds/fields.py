@@ -41,6 +41,7 @@ from carexport.domain.facts import (
     OutletService,
     Rectification,
 )
+from carexport.domain.person_id import compact, id_problem, is_token
 from carexport.domain.text import normalize_identifier
 from carexport.domain.uscc import is_valid_uscc
 from carexport.domain.vin import vin_problem
@@ -206,6 +207,23 @@ COUNTRY = FieldType(Annotated[str, AfterValidator(country)])
 PUBLIC_KEY = FieldType(Annotated[str, AfterValidator(public_key)])
 TEXTS = FieldType(Annotated[list[str], BeforeValidator(_split)], is_list=True)
 VINS = FieldType(Annotated[list[Vin], BeforeValidator(_split)], is_list=True)
+
+
+def person_id(value: str) -> str:
+    """A resident ID number (stdnum.cn.ric: length, birth date, region, check
+    character), or the keyed hash a store exported; the clear number is hashed when the
+    row is stored (feeds/records.py) and never kept."""
+    if is_token(value.strip()):
+        return value.strip()
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(f"不是有效的居民身份证号码：{problem}")
+    return compact(value)
+
+
+PersonId = Annotated[str, AfterValidator(person_id)]
+PERSON_ID = FieldType(PersonId)
+PERSON_IDS = FieldType(Annotated[list[PersonId], BeforeValidator(_split)], is_list=True)
 ANNEX1_ITEM = FieldType(Annotated[int, Field(ge=1, le=7)], Integer)
 
 
@@ -332,11 +350,17 @@ ENTERPRISES = (
     _F(
         "legal_representative_id",
         "法定代表人证件号",
-        "legal representative's ID",
-        TEXT,
+        "legal representative's resident ID number (18 characters with its check "
+        "character); stored only as a keyed hash and a masked form",
+        PERSON_ID,
         key="legal_representative_key",
     ),
-    _F("related_person_ids", "关联人员证件号", "related persons' IDs, ; separated", TEXTS),
+    _F(
+        "related_person_ids",
+        "关联人员证件号",
+        "related persons' resident ID numbers, ; separated; stored as above",
+        PERSON_IDS,
+    ),
 )
 
 CUSTOMS = (

@@ -23,6 +23,8 @@ from carexport.applications.service import license_key
 from carexport.bulk import RecordTable, Row, Target, iso
 from carexport.bulk import natural_key as _key
 from carexport.bulk import table_target as _target
+from carexport.credit.person_ids import protected
+from carexport.domain.person_id import ProtectedId
 from carexport.domain.text import normalize_identifier as ident
 from carexport.domain.text import normalize_text as text
 from carexport.feeds import fields as declared_fields
@@ -204,20 +206,54 @@ ccc_certificate = declared(
     _derived(natural_key=_ccc_key, brand_text=_compared("brand"), model_text=_compared("model")),
 )
 
+
+def _legal_representative(r: Any) -> ProtectedId | None:
+    """The legal representative's ID as stored: keyed hash and masked form, never clear
+    (docs/decisions/0024). A FACTS row read back from a store already holds the hash."""
+    value = r.legal_representative_id
+    if value is None or not value.strip():
+        return None
+    return protected(value, getattr(r, "legal_representative_masked", None))
+
+
+def _protected_field(name: str) -> Getter:
+    def get(r: Any) -> Any:
+        found = _legal_representative(r)
+        return None if found is None else getattr(found, name)
+
+    return get
+
+
 _enterprise = declared(
     ENTERPRISES,
     declared_fields.ENTERPRISES,
-    _derived(legal_representative_key=lambda r: ident(r.legal_representative_id) or None),
+    _derived(
+        legal_representative_id=_protected_field("token"),
+        legal_representative_key=_protected_field("token"),
+        legal_representative_masked=_protected_field("masked"),
+    ),
 )
 
 
 def enterprise(r: Any) -> tuple[Row, list[Row]]:
     key = ident(r.uscc)
-    persons = [(key, i, p, ident(p) or None) for i, p in enumerate(r.related_person_ids or [])]
+    masks = list(getattr(r, "related_persons_masked", None) or [])
+    persons = []
+    for i, p in enumerate(r.related_person_ids or []):
+        if not p.strip():
+            continue
+        kept = protected(p, masks[i] if i < len(masks) else None)
+        persons.append((key, i, kept.token, kept.token, kept.masked))
     return _enterprise(r), persons
 
 
-assert RELATED_PERSONS.columns == ("enterprise_key", "position", "person_id", "person_key")
+assert RELATED_PERSONS.columns == (
+    "enterprise_key",
+    "position",
+    "person_id",
+    "person_key",
+    "person_masked",
+)
 
 modifier_capacity = declared(MODIFIER_CAPACITY, declared_fields.CAPACITY)
 

@@ -278,7 +278,11 @@ def facts_for_application(*, uow: UnitOfWork, application: Application) -> f.Fac
             )
         enterprise_rows = _rows_in(uow, Enterprise, Enterprise.uscc_key, related_keys | {applicant})
     related_persons = _related_persons(uow, [e.uscc_key for e in enterprise_rows])
+    masked = _related_masks(uow, [e.uscc_key for e in enterprise_rows])
     events = credit.credit_events(
+        uow=uow, enterprise_keys=[e.uscc_key for e in enterprise_rows] + [applicant]
+    )
+    decisions = credit.suspensions(
         uow=uow, enterprise_keys=[e.uscc_key for e in enterprise_rows] + [applicant]
     )
     licenses = applications.open_licenses(uow=uow, vin_keys=vin_keys)
@@ -320,11 +324,16 @@ def facts_for_application(*, uow: UnitOfWork, application: Application) -> f.Fac
                 {
                     **_declared(e, fields.ENTERPRISES),
                     "related_person_ids": related_persons.get(e.uscc_key, []),
+                    # The store keeps IDs only as keyed hashes: their masked forms go
+                    # with them, for the findings' chain of links (ADR 0024).
+                    "legal_representative_masked": e.legal_representative_masked,
+                    "related_persons_masked": masked.get(e.uscc_key, []),
                 }
             )
             for e in enterprise_rows
         ],
         credit_events=events,
+        suspensions=decisions,
         modifier_capacity=[
             f.ModifierCapacity.model_validate(_declared(c, fields.CAPACITY)) for c in capacity
         ],
@@ -379,6 +388,19 @@ def _related_persons(uow: UnitOfWork, enterprise_keys: Iterable[str]) -> dict[st
         )
         for p in uow.session.scalars(query):
             out.setdefault(p.enterprise_key, []).append(p.person_id)
+    return out
+
+
+def _related_masks(uow: UnitOfWork, enterprise_keys: Iterable[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for chunk in _chunks(enterprise_keys):
+        query = (
+            select(RelatedPerson)
+            .where(RelatedPerson.enterprise_key.in_(chunk))
+            .order_by(RelatedPerson.enterprise_key, RelatedPerson.position)
+        )
+        for p in uow.session.scalars(query):
+            out.setdefault(p.enterprise_key, []).append(p.person_masked or "*" * 18)
     return out
 
 
