@@ -31,6 +31,7 @@ from carexport.applications.enums import EDITABLE, ApplicationStatus
 from carexport.applications.models import Application
 from carexport.applications.vehicle_list import VEHICLE_LINES, parse_vehicle_list
 from carexport.config import get_settings
+from carexport.credit import service as credit
 from carexport.db import UnitOfWork
 from carexport.domain.country import country_name
 from carexport.domain.text import normalize_identifier
@@ -267,6 +268,8 @@ def dashboard(request: Request, actor: ApplicantPage, status: str = "", page: in
             request,
             "applications/exporter_dashboard.html",
             {
+                # Its own rectifications past their deadline (issue 18).
+                "credit_overdue": credit.overdue_rectifications(uow=uow, actor=actor),
                 "rows": rows,
                 "counts": counts,
                 "total": len(every),

@@ -238,10 +238,17 @@ def queue_page(
         queue = queues.agency_queue(
             uow=uow, actor=actor, status=status, agency_id=agency_id, page=page
         )
+        # The agency's own rectification orders past their deadline (issue 18): shown
+        # above its review queue, where its staff start the day.
+        overdue = (
+            credit.overdue_rectifications(uow=uow, actor=actor)
+            if actor.role in AGENCY_ROLES
+            else []
+        )
         return render(
             request,
             "applications/review_queue.html",
-            {"queue": queue, "base": base, "self_url": self_url},
+            {"queue": queue, "base": base, "self_url": self_url, "credit_overdue": overdue},
         )
 
 

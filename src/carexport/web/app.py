@@ -28,6 +28,7 @@ from carexport.applications.review_pages import router as review_pages
 from carexport.applications.views import REQUEST_MODELS
 from carexport.applications.views import router as check_router
 from carexport.config import get_settings
+from carexport.credit.pages import router as credit_pages
 from carexport.db import UnitOfWork
 from carexport.documents.confirmations_pages import router as confirmation_pages
 from carexport.documents.confirmations_views import router as confirmations_router
@@ -83,6 +84,7 @@ def create_app() -> FastAPI:
     app.include_router(exporter_pages)
     app.include_router(review_pages)
     app.include_router(monitor_pages)
+    app.include_router(credit_pages)
     app.include_router(verify_pages)
     # Before license_pages: its /licenses/{license_no} would take "….pdf" as a number.
     app.include_router(license_documents)

@@ -1,0 +1,270 @@
+"""The enterprise credit pages over HTTP (SQLite and PostgreSQL): who sees which record
+(the exporter its own only: another's is 404; roles without credit 403), the reviewer's
+walk from an event to an accepted rectification through the forms, the exporter's
+evidence, the page as of an earlier day, the overdue rectifications on the queue and
+the dashboard, and the forms' refusals beside their fields."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from carexport.credit import service as credit
+from carexport.db import UnitOfWork
+from tests.e2e.pages_support import csrf_token, login, make_client
+from tests.e2e.review_support import (  # noqa: F401  (desk_fixture: the `desk` fixture)
+    Desk,
+    desk_fixture,
+    document,
+)
+
+PDF = b"%PDF-1.4\n% test evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+FEB = datetime(2026, 2, 2, 2, 0, tzinfo=UTC)  # a Monday, five weeks before today
+
+
+def page_of(uscc: str) -> str:
+    return f"/credit/enterprises/{uscc}"
+
+
+def post(
+    client: TestClient, path: str, data: dict[str, Any], files: list[Any] | None = None
+) -> Response:
+    response: Response = client.post(
+        path, data={**data, "csrf_token": csrf_token(client)}, files=files
+    )
+    return response
+
+
+def first_id(kind: str, html: str) -> int:
+    found = re.search(rf'id="{kind}-(\d+)"', html)
+    assert found, html
+    return int(found.group(1))
+
+
+def version_in(form_action: str, html: str) -> int:
+    found = re.search(
+        re.escape(form_action) + r'".*?name="version" value="(\d+)"', html, flags=re.S
+    )
+    assert found, form_action
+    return int(found.group(1))
+
+
+def test_the_reviewer_walks_an_event_to_an_accepted_rectification(desk: Desk) -> None:
+    uscc = document("pass")["enterprise_uscc"]
+    base = page_of(uscc)
+    reviewer = login(make_client(), desk.world.reviewer)
+    page = reviewer.get(base)
+    assert page.status_code == 200, page.text
+    assert 'id="grade"' in page.text
+
+    done = post(
+        reviewer,
+        base + "/events",
+        {"item": "5", "on": "2026-03-10", "description": "重复不规范填报"},
+        files=[("files", ("scan.pdf", PDF, "application/pdf"))],
+    )
+    assert done.status_code == 303, done.text
+    page = reviewer.get(base)
+    assert "重复不规范填报" in page.text
+    event_id = first_id("event", page.text)
+    assert "应予约谈" in page.text  # one unrectified event: grade B, an interview is due
+
+    done = post(
+        reviewer,
+        base + "/interviews",
+        {"event_ids": [str(event_id)], "scheduled_on": "2026-03-13", "place": "第一会议室"},
+    )
+    assert done.status_code == 303, done.text
+    page = reviewer.get(base)
+    interview_id = first_id("interview", page.text)
+    assert "已安排" in page.text
+    action = f"{base}/interviews/{interview_id}/hold"
+    done = post(
+        reviewer,
+        action,
+        {
+            "version": version_in(action, page.text),
+            "held_on": "2026-03-13",
+            "attendees": "张三\n李四",
+            "minutes": "企业说明了填报流程",
+            "outcome": "责令整改",
+        },
+    )
+    assert done.status_code == 303, done.text
+
+    page = reviewer.get(base)
+    assert "企业说明了填报流程" in page.text
+    assert "2026-04-13" in page.text  # 20 working days from Friday 13 March (清明 off)
+    done = post(
+        reviewer,
+        base + "/rectifications",
+        {
+            "event_ids": [str(event_id)],
+            "measures": "建立填报复核制度",
+            "interview_id": str(interview_id),
+        },
+    )
+    assert done.status_code == 303, done.text
+    page = reviewer.get(base)
+    rect_id = first_id("rectification", page.text)
+    assert "建立填报复核制度" in page.text
+
+    exporter = login(make_client(), "pass.applicant")
+    own = exporter.get(base)
+    assert own.status_code == 200
+    action = f"{base}/rectifications/{rect_id}/evidence"
+    assert action in own.text
+    done = post(
+        exporter,
+        action,
+        {"version": version_in(action, own.text), "note": "已建立复核制度"},
+        files=[("files", ("rules.pdf", PDF, "application/pdf"))],
+    )
+    assert done.status_code == 303, done.text
+
+    page = reviewer.get(base)
+    assert "已建立复核制度" in page.text
+    action = f"{base}/rectifications/{rect_id}/review"
+    done = post(
+        reviewer,
+        action,
+        {"version": version_in(action, page.text), "decision": "accept", "reason": ""},
+    )
+    assert done.status_code == 303, done.text
+    page = reviewer.get(base)
+    assert "已验收" in page.text
+    assert 'class="grade-box grade-A"' in page.text  # one event, rectified
+
+
+def test_a_past_day_shows_the_record_as_it_stood_then(desk: Desk) -> None:
+    uscc = document("pass")["enterprise_uscc"]
+    reviewer = desk.actor(desk.world.reviewer)
+    with UnitOfWork(desk.engine) as uow:
+        event = credit.record_event(
+            uow=uow,
+            actor=reviewer,
+            enterprise_uscc=uscc,
+            item=2,
+            date=FEB.date(),
+            description="未提供维修资料",
+            at=FEB,
+        )
+    with UnitOfWork(desk.engine) as uow:
+        credit.order_rectification(
+            uow=uow,
+            actor=reviewer,
+            enterprise_uscc=uscc,
+            event_ids=[event.id],
+            measures="提供维修资料",
+            at=FEB,
+        )
+    client = login(make_client(), desk.world.reviewer)
+    today = client.get(page_of(uscc))
+    assert 'class="grade-box grade-C"' in today.text
+    assert "逾期" in today.text  # 20 working days from 2 February (春节 off): 6 March
+    before = client.get(page_of(uscc) + "?as_of=2026-02-01")
+    assert before.status_code == 200
+    assert 'id="past-banner"' in before.text
+    assert "2026-02-01" in before.text
+    assert "未提供维修资料" not in before.text
+    assert 'class="grade-box grade-A"' in before.text
+    assert "/events" not in before.text  # no forms in the past
+    then = client.get(page_of(uscc) + "?as_of=2026-02-03")
+    assert "未提供维修资料" in then.text
+    assert 'class="grade-box grade-C"' in then.text
+    assert "逾期" not in then.text.split('id="rectifications-heading"')[1].split("</section>")[0]
+
+
+@pytest.mark.parametrize("asked", ["2026-13-01", "2099-01-01", "x"])
+def test_a_bad_or_future_day_is_refused_beside_the_date_picker(desk: Desk, asked: str) -> None:
+    uscc = document("pass")["enterprise_uscc"]
+    page = login(make_client(), desk.world.reviewer).get(page_of(uscc) + f"?as_of={asked}")
+    assert page.status_code == 422
+    assert 'id="as_of-error"' in page.text
+
+
+def test_the_exporter_sees_its_own_record_and_no_other(desk: Desk) -> None:
+    own = document("pass")["enterprise_uscc"]
+    other = document("review")["enterprise_uscc"]
+    exporter = login(make_client(), "pass.applicant")
+    assert exporter.get(page_of(own)).status_code == 200
+    assert exporter.get(page_of(other)).status_code == 404
+    assert exporter.get("/credit").headers["location"] == page_of(own)
+    # No reviewer's forms for the exporter, and its POSTs to them are refused.
+    html = exporter.get(page_of(own)).text
+    assert f"{page_of(own)}/events" not in html
+    refused = post(exporter, page_of(own) + "/events", {"item": "1", "on": "2026-03-01"})
+    assert refused.status_code == 403
+
+
+def test_roles_without_credit_records_get_403_and_a_monitor_reads_only(desk: Desk) -> None:
+    uscc = document("review")["enterprise_uscc"]
+    for username in (desk.world.issuer, desk.world.admin):
+        assert login(make_client(), username).get(page_of(uscc)).status_code == 403
+    monitor = login(make_client(), desk.world.monitor)
+    page = monitor.get(page_of(uscc))
+    assert page.status_code == 200
+    assert "/events" not in page.text
+    assert post(monitor, page_of(uscc) + "/suspend", {"reason": "x"}).status_code == 403
+    assert make_client().get(page_of(uscc)).status_code == 303  # to the login page
+    assert login(make_client(), desk.world.reviewer).get(page_of("NOSUCH1")).status_code == 404
+
+
+def test_a_form_s_problems_show_beside_its_fields(desk: Desk) -> None:
+    uscc = document("pass")["enterprise_uscc"]
+    reviewer = login(make_client(), desk.world.reviewer)
+    response = post(reviewer, page_of(uscc) + "/events", {"item": "5", "on": "2026-03-10"})
+    assert response.status_code == 422
+    assert 'id="event-description-error"' in response.text
+    assert '<details class="action-form" open>' in response.text
+    response = post(reviewer, page_of(uscc) + "/interviews", {"scheduled_on": "2026-03-20"})
+    assert response.status_code == 422
+    assert 'id="schedule-event_ids-error"' in response.text
+    response = post(reviewer, page_of(uscc) + "/suspend", {"reason": "违规"})
+    assert response.status_code == 303  # refused (409, nothing crosses the line): flashed
+    page = reviewer.get(page_of(uscc))
+    assert "未达到退出条件" in page.text
+
+
+def test_the_overdue_rectification_shows_in_the_queue_and_on_the_dashboard(desk: Desk) -> None:
+    uscc = document("pass")["enterprise_uscc"]
+    reviewer = desk.actor(desk.world.reviewer)
+    with UnitOfWork(desk.engine) as uow:
+        event = credit.record_event(
+            uow=uow,
+            actor=reviewer,
+            enterprise_uscc=uscc,
+            item=5,
+            date=FEB.date(),
+            description="填报不规范",
+            at=FEB,
+        )
+    with UnitOfWork(desk.engine) as uow:
+        rect = credit.order_rectification(
+            uow=uow,
+            actor=reviewer,
+            enterprise_uscc=uscc,
+            event_ids=[event.id],
+            measures="整改",
+            at=FEB,
+        )
+    queue = login(make_client(), desk.world.reviewer).get("/review")
+    assert 'id="credit-overdue"' in queue.text
+    assert f"{page_of(uscc)}#rectification-{rect.id}" in queue.text
+    dashboard = login(make_client(), "pass.applicant").get("/applications")
+    assert 'id="credit-overdue"' in dashboard.text
+    assert str(rect.deadline) in dashboard.text
+    # Another agency's queue does not show this agency's order.
+    other = login(make_client(), desk.world.other_reviewer).get("/review")
+    assert 'id="credit-overdue"' not in other.text
+
+
+def test_the_agency_s_application_page_links_the_exporter_s_credit_page(desk: Desk) -> None:
+    app = desk.submitted("review")
+    page = login(make_client(), desk.world.reviewer).get(f"/review/applications/{app.id}")
+    assert page_of(app.enterprise_uscc) in page.text
