@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any, cast
@@ -65,7 +65,7 @@ from carexport.domain.text import normalize_identifier as ident
 from carexport.domain.text import normalize_text as text
 from carexport.domain.working_days import add_working_days, official_calendar
 from carexport.errors import Conflict, Forbidden, InputProblem, InvalidInput, NotFound
-from carexport.rules.parameters import default_parameters
+from carexport.rules.parameters import ParameterNotInForce, default_parameters
 
 __all__ = [
     "CREDIT_EVENT_TABLE",
@@ -75,6 +75,7 @@ __all__ = [
     "HistoryEntry",
     "InterviewView",
     "RectificationView",
+    "RelatedParty",
     "SuspendedFromFiling",
     "SuspensionView",
     "Upload",
@@ -301,6 +302,19 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class RelatedParty:
+    """An enterprise linked to this one by a shared person (另设企业), and its state as
+    of the record's day: suspended, rectifying (an order open), events (in the
+    window), or clean."""
+
+    uscc: str
+    name: str | None
+    persons: tuple[tuple[str, str, str], ...]  # (masked ID, role here, role there)
+    state: str
+    suspension: SuspensionView | None
+
+
+@dataclass(frozen=True)
 class CreditRecord:
     """An enterprise's record as it stood at the end of `as_of` (office date)."""
 
@@ -313,6 +327,7 @@ class CreditRecord:
     suspended: SuspensionView | None  # the decision in force on as_of, if any
     exit_grounds: list[str]  # what would allow a suspension on as_of
     history: list[HistoryEntry] = field(default_factory=list)
+    related: list[RelatedParty] = field(default_factory=list)
 
     @property
     def open_interviews(self) -> list[InterviewView]:
@@ -785,6 +800,7 @@ def annul_event(
     if event.agency_org_id is not None:
         _same_agency(actor, event.agency_org_id)
     now, today = _when(at)
+    _baseline(uow, event, now)
     event.status = target.value
     view = _event_view(event)
     _history(
@@ -802,6 +818,39 @@ def annul_event(
     )
     uow.commit()
     return view
+
+
+def _baseline(uow: UnitOfWork, event: CreditEvent, now: datetime) -> None:
+    """A feed's event has no history (it counts from its own date). Before its first
+    change, its state until then is written down, dated the event's day, so that the
+    record as of an earlier day still shows it as it was."""
+    has_history = uow.session.scalar(
+        select(CreditHistory.id)
+        .where(
+            CreditHistory.object_kind == CreditObject.EVENT.value,
+            CreditHistory.object_id == event.id,
+        )
+        .limit(1)
+    )
+    if has_history is not None:
+        return
+    before = _event_view(event)
+    uow.session.add(
+        CreditHistory(
+            enterprise_key=event.enterprise_key,
+            object_kind=CreditObject.EVENT.value,
+            object_id=event.id,
+            action=CreditAction.RECORD.value,
+            from_status=None,
+            to_status=before.status,
+            reason=None,
+            user_id=None,
+            at=now,
+            on=event.date,
+            version=before.version - 1,
+            snapshot=_snapshot(replace(before, version=before.version - 1)),
+        )
+    )
 
 
 def _finding_item(rule_id: str) -> int | None:
@@ -1168,11 +1217,19 @@ def _rectification_step(
     change: Any,
     uploads: Sequence[Upload] = (),
 ) -> RectificationView:
+    if actor.role == Role.APPLICANT:
+        # Another exporter's order is not there for this one (404 before any 409).
+        owner = uow.session.scalar(
+            select(CreditRectification.enterprise_key).where(
+                CreditRectification.id == rectification_id
+            )
+        )
+        if owner is None or ident(actor.org_uscc) != owner:
+            raise NotFound(f"没有该整改 / no rectification {rectification_id}")
+        uow.rollback()  # SQLite: the claim below must be the transaction's first write
     rect: CreditRectification = _claim(
         uow, CreditRectification, rectification_id, version, CreditObject.RECTIFICATION
     )
-    if actor.role == Role.APPLICANT and ident(actor.org_uscc) != rect.enterprise_key:
-        raise NotFound(f"没有该整改 / no rectification {rectification_id}")
     status = RectificationStatus(rect.status)
     target = next_status(
         kind=CreditObject.RECTIFICATION,
@@ -1316,8 +1373,11 @@ def _grounds(
     """What crosses the line on `as_of` (ADR 0024): repeat events in the window, a
     rectification rejected, or one overdue."""
     params = default_parameters()
-    window = int(params.value("credit.window_days", as_of))
-    repeat = int(params.value("credit.suspend_repeat", as_of))
+    try:
+        window = int(params.value("credit.window_days", as_of))
+        repeat = int(params.value("credit.suspend_repeat", as_of))
+    except ParameterNotInForce:
+        return []  # before 648号: no exit by this record
     start = as_of - timedelta(days=window)
     counted = [e for e in events if e.status != EventStatus.ANNULLED and start <= e.date <= as_of]
     grounds: list[str] = []
@@ -1567,10 +1627,7 @@ def _state(
         for event_id in rect.event_ids:
             marks[event_id] = _RECTIFICATION_MARK[rect.status]
     events = sorted(
-        (
-            e if e.id not in marks or e.source == EventSource.FEED else _replace(e, marks[e.id])
-            for e in events
-        ),
+        (_replace(e, marks[e.id]) if e.id in marks else e for e in events),
         key=lambda e: (e.date, e.id),
     )
     return (
@@ -1583,8 +1640,6 @@ def _state(
 
 
 def _replace(event: EventView, mark: str) -> EventView:
-    from dataclasses import replace
-
     return replace(event, rectification=mark)
 
 
@@ -1614,8 +1669,6 @@ def credit_record(
         # a file of the early hours of the next Beijing day may show; on the safe side).
         return tuple(v for v in views if v.uploaded_at[:10] < cutoff.isoformat())
 
-    from dataclasses import replace
-
     events = [replace(e, files=kept(files.get(("event", e.id), []))) for e in events]
     rects = [replace(r, files=kept(files.get(("rectification", r.id), []))) for r in rects]
     return CreditRecord(
@@ -1628,7 +1681,36 @@ def credit_record(
         suspended=_suspended_on(susp, day),
         exit_grounds=_grounds(events, rects, day),
         history=entries,
+        related=_related_parties(uow, enterprise_uscc, day),
     )
+
+
+def _party_state(uow: UnitOfWork, key: str, as_of: date) -> tuple[str, SuspensionView | None]:
+    events, _, rects, susp, _ = _state(uow, key, as_of)
+    decision = _suspended_on(susp, as_of)
+    if decision is not None:
+        return "suspended", decision
+    if any(r.status in OPEN_RECTIFICATIONS for r in rects):
+        return "rectifying", None
+    try:
+        window = int(default_parameters().value("credit.window_days", as_of))
+    except ParameterNotInForce:
+        window = 0
+    start = as_of - timedelta(days=window)
+    if any(e.status != EventStatus.ANNULLED and start <= e.date <= as_of for e in events):
+        return "events", None
+    return "clean", None
+
+
+def _related_parties(uow: UnitOfWork, enterprise_uscc: str, as_of: date) -> list[RelatedParty]:
+    # Imported here: the feeds service imports this module at its top.
+    from carexport.feeds import service as feeds
+
+    parties = []
+    for link in feeds.enterprises_sharing_persons(uow=uow, enterprise_uscc=enterprise_uscc):
+        state, decision = _party_state(uow, ident(link.uscc) or "", as_of)
+        parties.append(RelatedParty(link.uscc, link.name, link.persons, state, decision))
+    return parties
 
 
 @dataclass(frozen=True)

@@ -391,6 +391,70 @@ def _related_persons(uow: UnitOfWork, enterprise_keys: Iterable[str]) -> dict[st
     return out
 
 
+@dataclass(frozen=True)
+class PersonLink:
+    """Another enterprise sharing a person with the one asked about (另设企业): who is
+    shared (masked, never the ID) and what the person is on either side."""
+
+    uscc: str
+    name: str | None
+    persons: tuple[tuple[str, str, str], ...]  # (masked, role here, role there)
+
+
+def _roles_of(uow: UnitOfWork, enterprise: Enterprise) -> dict[str, tuple[str, str]]:
+    """Person key → (role, masked) of one stored enterprise."""
+    out: dict[str, tuple[str, str]] = {}
+    for p in uow.session.scalars(
+        select(RelatedPerson).where(RelatedPerson.enterprise_key == enterprise.uscc_key)
+    ):
+        if p.person_key:
+            out.setdefault(p.person_key, ("related_person", p.person_masked or "*" * 18))
+    if enterprise.legal_representative_key:
+        out[enterprise.legal_representative_key] = (
+            "legal_representative",
+            enterprise.legal_representative_masked or "*" * 18,
+        )
+    return out
+
+
+def enterprises_sharing_persons(*, uow: UnitOfWork, enterprise_uscc: str) -> list[PersonLink]:
+    """The enterprises that share the legal representative or a related person with this
+    one, by USCC, with the shared persons masked."""
+    key = ident(enterprise_uscc) or ""
+    own = uow.session.scalar(select(Enterprise).where(Enterprise.uscc_key == key))
+    if own is None:
+        return []
+    mine = _roles_of(uow, own)
+    if not mine:
+        return []
+    others: set[str] = set()
+    for chunk in _chunks(mine):
+        others.update(
+            uow.session.scalars(
+                select(RelatedPerson.enterprise_key).where(RelatedPerson.person_key.in_(chunk))
+            )
+        )
+        others.update(
+            uow.session.scalars(
+                select(Enterprise.uscc_key).where(Enterprise.legal_representative_key.in_(chunk))
+            )
+        )
+    others.discard(key)
+    links = []
+    for other in _rows_in(uow, Enterprise, Enterprise.uscc_key, others):
+        theirs = _roles_of(uow, other)
+        shared = sorted(set(mine) & set(theirs))
+        if shared:
+            links.append(
+                PersonLink(
+                    uscc=other.uscc,
+                    name=other.name,
+                    persons=tuple((mine[p][1], mine[p][0], theirs[p][0]) for p in shared),
+                )
+            )
+    return sorted(links, key=lambda link: link.uscc)
+
+
 def _related_masks(uow: UnitOfWork, enterprise_keys: Iterable[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for chunk in _chunks(enterprise_keys):

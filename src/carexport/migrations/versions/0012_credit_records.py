@@ -48,6 +48,11 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_credit_events_application_id"), ["application_id"], unique=False
         )
+    # Every event before this came from the feed.
+    op.execute(
+        "UPDATE credit_events SET source = 'feed', status = 'recorded', version = 1 "
+        "WHERE source IS NULL"
+    )
 
     op.create_table(
         "credit_interviews",
@@ -90,7 +95,9 @@ def upgrade() -> None:
             name=op.f("fk_credit_interview_events_interview_id_credit_interviews"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("interview_id", "event_id", name=op.f("pk_credit_interview_events")),
+        sa.PrimaryKeyConstraint(
+            "interview_id", "event_id", name=op.f("pk_credit_interview_events")
+        ),
     )
     with op.batch_alter_table("credit_interview_events", schema=None) as batch_op:
         batch_op.create_index(
@@ -133,9 +140,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_credit_rectifications_enterprise_key"), ["enterprise_key"], unique=False
         )
-        batch_op.create_index(
-            "ix_credit_rectifications_open", ["status", "deadline"], unique=False
-        )
+        batch_op.create_index("ix_credit_rectifications_open", ["status", "deadline"], unique=False)
 
     op.create_table(
         "credit_rectification_events",
