@@ -4,9 +4,9 @@ Pure: no file or network I/O and no clock; callers read and write the PEM text.
 """
 
 from carexport.seals.canonical import SIGNATURE_KEY, canonical_bytes
+from carexport.seals.der import CURVE_ORDER, decode_signature, encode_signature
 from carexport.seals.errors import InvalidKey, SealError, UnsignableDocument
 from carexport.seals.keys import (
-    CURVE_ORDER,
     PrivateKey,
     PublicKey,
     generate_private_key,
@@ -16,14 +16,15 @@ from carexport.seals.keys import (
     public_key_from_hex,
     public_key_from_pem,
 )
-from carexport.seals.signatures import (
-    SIGNER_ID,
-    decode_signature,
-    encode_signature,
-    sign_document,
-    verify_document,
-)
+from carexport.seals.signatures import sign_document, verify_document
 from carexport.seals.sm3 import sm3_digest
+from carexport.seals.verify_backend import (
+    SIGNER_ID,
+    VerifyBackend,
+    available_backends,
+    current_backend,
+    using_backend,
+)
 
 __all__ = [
     "CURVE_ORDER",
@@ -34,7 +35,10 @@ __all__ = [
     "PublicKey",
     "SealError",
     "UnsignableDocument",
+    "VerifyBackend",
+    "available_backends",
     "canonical_bytes",
+    "current_backend",
     "decode_signature",
     "encode_signature",
     "generate_private_key",
@@ -45,5 +49,6 @@ __all__ = [
     "public_key_from_pem",
     "sign_document",
     "sm3_digest",
+    "using_backend",
     "verify_document",
 ]

@@ -22,11 +22,10 @@ from tongsuopy.crypto import hashes, serialization
 from tongsuopy.crypto.asymciphers import ec
 from tongsuopy.crypto.exceptions import UnsupportedAlgorithm
 
+from carexport.seals.der import CURVE_ORDER
 from carexport.seals.errors import InvalidKey
-
-# The order n of the SM2 base point (GB/T 32918.5). A private scalar d must lie in
-# [1, n-2]: signing computes (1 + d)^-1 mod n, which does not exist for d = n-1.
-CURVE_ORDER = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+from carexport.seals.libcrypto import NativeKey
+from carexport.seals.verify_backend import VerifyBackend, current_backend, system_libcrypto
 
 _POINT_HEX = re.compile(r"04[0-9A-Fa-f]{128}")
 _PEM_MARK = "-----BEGIN"
@@ -65,10 +64,12 @@ def _signature_algorithm() -> Any:
 class PublicKey:
     """An SM2 public key (a point on the curve, checked when the key is built)."""
 
-    __slots__ = ("_key",)
+    __slots__ = ("_key", "_native")
 
     def __init__(self, key: Any) -> None:
         self._key = key
+        # The key inside the system libcrypto, made at its first verification there.
+        self._native: NativeKey | None = None
 
     def hex(self) -> str:
         """The FACTS.json form: "04" + x + y, lowercase hex."""
@@ -85,7 +86,15 @@ class PublicKey:
         return data.decode("ascii")
 
     def verify(self, signature: bytes, message: bytes) -> bool:
-        """Whether `signature` (DER SEQUENCE{r, s}) is valid over `message`."""
+        """Whether `signature` (DER SEQUENCE{r, s}) is valid over `message`.
+
+        Checked by the current backend (seals.verify_backend): the system libcrypto
+        where it has SM2, else tongsuopy.
+        """
+        if current_backend() is VerifyBackend.LIBCRYPTO:
+            native = self._native or self._libcrypto_key()
+            if native is not None:
+                return native.verify(signature, message)
         try:
             self._key.verify(signature, message, _signature_algorithm())
         except Exception:
@@ -93,6 +102,18 @@ class PublicKey:
             # InternalError; either way the answer is "does not verify", never a crash.
             return False
         return True
+
+    def _libcrypto_key(self) -> NativeKey | None:
+        crypto = system_libcrypto()
+        if crypto is None:
+            return None
+        try:
+            self._native = crypto.key(bytes.fromhex(self.hex()))
+        except ValueError:
+            # Tongsuo already checked the point; should libcrypto still refuse it, the
+            # key is verified by Tongsuo rather than not at all.
+            return None
+        return self._native
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PublicKey) and self.hex() == other.hex()

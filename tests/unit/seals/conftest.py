@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 
 import pytest
+
+from carexport.seals import VerifyBackend, available_backends, using_backend
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +20,25 @@ def openssl() -> str:
     if not version.stdout.startswith("OpenSSL 3"):
         pytest.skip(f"SKIPPED INTEROP: needs OpenSSL 3, found {version.stdout.strip()}")
     return path
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # A module that never verifies (canonical JSON) says so and runs once.
+    if getattr(metafunc.module, "BACKEND_INDEPENDENT", False):
+        backends = [VerifyBackend.LIBCRYPTO]
+    else:
+        backends = list(VerifyBackend)
+    metafunc.parametrize("verify_backend", backends, indirect=True, ids=str)
+
+
+@pytest.fixture(autouse=True)
+def verify_backend(request: pytest.FixtureRequest) -> Iterator[VerifyBackend]:
+    """Every seal test runs under each SM2 verify backend (docs/decisions/0023).
+
+    The system libcrypto must be usable on the project's machines (Debian's OpenSSL 3
+    has SM2): its absence fails here rather than quietly testing tongsuopy twice.
+    """
+    backend: VerifyBackend = request.param
+    assert backend in available_backends(), f"{backend} cannot verify SM2 on this machine"
+    with using_backend(backend):
+        yield backend

@@ -1,4 +1,4 @@
-"""canonical_bytes' fast path (C json) writes exactly the bytes of the RFC 8785 reference
+"""canonical_bytes' fast path (orjson) writes exactly the bytes of the RFC 8785 reference
 implementation, and leaves to it whatever it cannot write the same way."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from carexport.seals import UnsignableDocument, canonical_bytes
 from carexport.seals.canonical import _plain
+
+BACKEND_INDEPENDENT = True  # no signature here: run once, not once per verify backend
 
 # Characters where JSON writers disagree: controls, quote, backslash, DEL, the ends of
 # the BMP around the surrogates and private use area, and astral characters.
@@ -90,3 +92,12 @@ def test_a_cyclic_document_is_refused_not_looped_over() -> None:
     looped.append(looped)
     with pytest.raises(UnsignableDocument):
         canonical_bytes({"a": looped})
+
+
+def test_nesting_deeper_than_orjson_writes_goes_to_the_reference() -> None:
+    # orjson stops at 255 levels; the reference writes them.
+    deep: list[Any] = []
+    for _ in range(300):
+        deep = [deep]
+    document = {"a": deep}
+    assert canonical_bytes(document) == rfc8785.dumps(document)
