@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Final
 
 import polars as pl
@@ -48,6 +49,10 @@ class BulkResult:
     parameters: ParameterTable
     registry: Registry
 
+    @cached_property
+    def _as_of(self) -> dict[int, date]:
+        return dict(zip(self.lines["line_id"].to_list(), self.lines[AS_OF].to_list(), strict=True))
+
     def findings(self, line_id: int) -> list[Finding]:
         """The line's findings as the single check gives them (facts, parameters,
         messages), on the line's as_of and under this run's parameters."""
@@ -55,7 +60,7 @@ class BulkResult:
             raise LookupError("the frame was not built by line_frame: no row to explain")
         app_no, position = self.source.origin[line_id]
         application = self.source.applications[app_no]
-        as_of = self.lines.filter(pl.col("line_id") == line_id)[AS_OF].item()
+        as_of = self._as_of[line_id]
         ctx = Context(
             application=application,
             as_of=as_of,
@@ -63,7 +68,7 @@ class BulkResult:
             registry=self.registry,
             index=self.source.index,
         )
-        return vehicle_findings(ctx.vehicle_rows()[position], ctx)
+        return vehicle_findings(ctx.vehicle_row(position), ctx)
 
 
 def _severity_is(registry: Registry, rule_id: str, severity: Severity, env: Env) -> pl.Expr:

@@ -90,6 +90,13 @@ class FactIndex:
         return _all_by(self.facts.credit_events, "enterprise_uscc")
 
     @cached_property
+    def seal_problems(self) -> dict[tuple[int, int], str | None]:
+        """near_new.seal_problem per (confirmation, issuer) row: an SM2 verification costs
+        about 0.5 ms and a confirmation may cover many vehicles, so each is verified once
+        per index (the rows live as long as the index, so their ids stay theirs)."""
+        return {}
+
+    @cached_property
     def open_licenses_by_vin(self) -> dict[str, list[str | None]]:
         index: defaultdict[str, list[str | None]] = defaultdict(list)
         for lic in self.facts.open_licenses:
@@ -168,30 +175,30 @@ class Context:
         )
 
     def vehicle_rows(self) -> list[VehicleRow]:
-        rows = []
-        for position, line in enumerate(self.application.vehicles):
-            vin_key = normalize_identifier(line.vin) or ""
-            confirmation = (
-                self.index.confirmations.get(normalize_identifier(line.confirmation_id) or "")
-                if line.confirmation_id is not None
-                else None
-            )
-            issuer = (
-                self.index.manufacturers.get(normalize_identifier(confirmation.issuer_uscc) or "")
-                if confirmation is not None and confirmation.issuer_uscc is not None
-                else None
-            )
-            rows.append(
-                VehicleRow(
-                    position=position,
-                    line=line,
-                    vin_key=vin_key,
-                    record=self.index.registrations.get(vin_key),
-                    inspections=tuple(self.index.inspections.get(vin_key, [])),
-                    confirmation=confirmation,
-                    issuer=issuer,
-                    open_licenses=tuple(self.index.open_licenses_by_vin.get(vin_key, [])),
-                    submitted_on=self.application.submitted_on,
-                )
-            )
-        return rows
+        return [self.vehicle_row(p) for p in range(len(self.application.vehicles))]
+
+    def vehicle_row(self, position: int) -> VehicleRow:
+        """The line at `position` of the application with its facts joined in."""
+        line = self.application.vehicles[position]
+        vin_key = normalize_identifier(line.vin) or ""
+        confirmation = (
+            self.index.confirmations.get(normalize_identifier(line.confirmation_id) or "")
+            if line.confirmation_id is not None
+            else None
+        )
+        issuer = (
+            self.index.manufacturers.get(normalize_identifier(confirmation.issuer_uscc) or "")
+            if confirmation is not None and confirmation.issuer_uscc is not None
+            else None
+        )
+        return VehicleRow(
+            position=position,
+            line=line,
+            vin_key=vin_key,
+            record=self.index.registrations.get(vin_key),
+            inspections=tuple(self.index.inspections.get(vin_key, [])),
+            confirmation=confirmation,
+            issuer=issuer,
+            open_licenses=tuple(self.index.open_licenses_by_vin.get(vin_key, [])),
+            submitted_on=self.application.submitted_on,
+        )

@@ -102,8 +102,12 @@ def evaluate(
     *,
     parameters: ParameterTable | None = None,
     registry: Registry | None = None,
+    index: FactIndex | None = None,
 ) -> Verdict:
-    """The verdict for `application` on `as_of` (default: its submission date)."""
+    """The verdict for `application` on `as_of` (default: its submission date).
+
+    `index`: the facts already indexed, when many applications are checked against the
+    same facts (it must index `facts`)."""
     day = as_of or application.submitted_on
     params = parameters or default_parameters()
     rules = registry or default_registry()
@@ -112,7 +116,7 @@ def evaluate(
         as_of=day,
         parameters=params,
         registry=rules,
-        index=FactIndex(facts),
+        index=index if index is not None else FactIndex(facts),
     )
     vehicles: list[VehicleVerdict] = []
     all_findings: list[Finding] = []

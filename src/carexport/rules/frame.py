@@ -26,10 +26,8 @@ from carexport.domain.country import country_code
 from carexport.domain.facts import (
     AnnouncementProduct,
     CccCertificate,
-    Confirmation,
     Facts,
     InspectionResult,
-    Manufacturer,
 )
 from carexport.domain.text import is_blank, normalize_identifier, normalize_text
 from carexport.domain.vin import vin_problem
@@ -37,7 +35,7 @@ from carexport.rules.banned import status_codes
 from carexport.rules.catalogue import default_registry
 from carexport.rules.context import Context, FactIndex, VehicleRow
 from carexport.rules.destinations import destination
-from carexport.rules.near_new import seal_problem
+from carexport.rules.near_new import indexed_seal_problem
 from carexport.rules.parameters import default_parameters
 
 _TEXTS = pl.List(pl.String)
@@ -161,7 +159,16 @@ class _Builder:
         self.blank = _memo(is_blank)
         self.codes = _memo(status_codes)
         self.columns: dict[str, list[Any]] = {name: [] for name in LINE_SCHEMA}
-        self.seals: dict[tuple[int, int], str | None] = {}
+        # Lists of structs, built flat (line_id first) and nested once at the end:
+        # Polars builds a nested column from Python objects element by element.
+        self.nested: dict[str, list[dict[str, Any]]] = {
+            "inspections": [],
+            "products": [],
+            "certificates": [],
+        }
+        self.texts: dict[str, list[tuple[int, str | None]]] = {
+            name: [] for name, dtype in LINE_SCHEMA.items() if dtype == _TEXTS
+        }
         self.products = self._by_brand_model(self.index.facts.announcement_products)
         self.certificates = self._by_brand_model(self.index.facts.ccc_certificates)
 
@@ -175,12 +182,6 @@ class _Builder:
             if brand is not None and model is not None:
                 found[(brand, model)].append(row)
         return found
-
-    def _seal(self, conf: Confirmation, issuer: Manufacturer | None) -> str | None:
-        key = (id(conf), id(issuer))
-        if key not in self.seals:
-            self.seals[key] = seal_problem(conf, issuer)
-        return self.seals[key]
 
     def _product(self, p: AnnouncementProduct) -> dict[str, Any]:
         cap = self.index.capacity.get(self.key(p.enterprise_uscc) or "")
@@ -238,10 +239,6 @@ class _Builder:
             "rec_mortgaged": rec.mortgaged if rec else None,
             "rec_customs_supervised": rec.customs_supervised if rec else None,
             "rec_scrap_due_date": rec.scrap_due_date if rec else None,
-            "inspections": [
-                {"inspected_on": r.inspected_on, "failed": r.result == InspectionResult.FAIL}
-                for r in row.inspections
-            ],
             "has_confirmation": conf is not None,
             "conf_vin_keys": (
                 [
@@ -257,34 +254,73 @@ class _Builder:
             "conf_outlet_keys": [self.key(o.country) for o in conf.outlets or []] if conf else [],
             "conf_revoked": conf.revoked if conf else None,
             "conf_issued_on": conf.issued_on if conf else None,
-            "seal_problem": self._seal(conf, issuer) if conf else None,
+            "seal_problem": indexed_seal_problem(self.index, conf, issuer) if conf else None,
             "issuer_known": issuer is not None,
             "issuer_kind": issuer.kind.value if issuer and issuer.kind else None,
             "issuer_in_announcement": issuer.in_announcement if issuer else None,
             "issuer_brands_text": [self.text(b) for b in issuer.brands or []] if issuer else [],
             "open_license_count": len(row.open_licenses),
-            "products": (
-                [self._product(p) for p in self.products.get(pair, [])] if modified else []
-            ),
-            "certificates": (
-                [
-                    {
-                        "valid_from": c.valid_from,
-                        "valid_to": c.valid_to,
-                        "status_valid": self.text(c.status) == "valid",
-                    }
-                    for c in self.certificates.get(pair, [])
-                ]
-                if modified
-                else []
-            ),
             "dest_listed": dest is not None,
             "dest_age_limit_years": dest.age_limit_years if dest else None,
             "dest_used_imports_banned": dest.used_imports_banned if dest else None,
             "dest_drive_side": dest.drive_side if dest else None,
         }
         for name, value in values.items():
-            self.columns[name].append(value)
+            if name in self.texts:
+                self.texts[name] += [(line_id, item) for item in value]
+            else:
+                self.columns[name].append(value)
+        self.nested["inspections"] += [
+            {
+                "line_id": line_id,
+                "inspected_on": r.inspected_on,
+                "failed": r.result == InspectionResult.FAIL,
+            }
+            for r in row.inspections
+        ]
+        if modified:
+            self.nested["products"] += [
+                {"line_id": line_id, **self._product(p)} for p in self.products.get(pair, [])
+            ]
+            self.nested["certificates"] += [
+                {
+                    "line_id": line_id,
+                    "valid_from": c.valid_from,
+                    "valid_to": c.valid_to,
+                    "status_valid": self.text(c.status) == "valid",
+                }
+                for c in self.certificates.get(pair, [])
+            ]
+
+    def frame(self) -> pl.DataFrame:
+        flat = {
+            name: self.columns[name]
+            for name in LINE_SCHEMA
+            if name not in self.nested and name not in self.texts
+        }
+        frame = pl.DataFrame(flat, schema={n: LINE_SCHEMA[n] for n in flat})
+        for name, pairs in self.texts.items():
+            items = pl.DataFrame(
+                pairs, schema={"line_id": pl.Int64(), name: pl.String()}, orient="row"
+            )
+            lists = items.group_by("line_id", maintain_order=True).agg(pl.col(name))
+            frame = frame.join(lists, on="line_id", how="left", maintain_order="left")
+            frame = frame.with_columns(pl.col(name).fill_null(pl.lit([], dtype=_TEXTS)))
+        for name, rows in self.nested.items():
+            dtype = LINE_SCHEMA[name]
+            assert isinstance(dtype, pl.List)
+            assert isinstance(dtype.inner, pl.Struct)
+            fields = [f.name for f in dtype.inner.fields]
+            items = pl.DataFrame(
+                rows,
+                schema={"line_id": pl.Int64(), **{f.name: f.dtype for f in dtype.inner.fields}},
+            )
+            nested = items.group_by("line_id", maintain_order=True).agg(
+                pl.struct(fields).alias(name)
+            )
+            frame = frame.join(nested, on="line_id", how="left", maintain_order="left")
+            frame = frame.with_columns(pl.col(name).fill_null(pl.lit([], dtype=dtype)))
+        return frame.select(list(LINE_SCHEMA))
 
 
 def line_frame(applications: Sequence[Application], facts: Facts | FactIndex) -> LineFrame:
@@ -306,7 +342,7 @@ def line_frame(applications: Sequence[Application], facts: Facts | FactIndex) ->
         for row in ctx.vehicle_rows():
             builder.add(len(origin), app, row)
             origin.append((app_no, row.position))
-    frame = pl.DataFrame(builder.columns, schema=LINE_SCHEMA)
+    frame = builder.frame()
     return LineFrame(
         frame=frame, applications=tuple(applications), index=index, origin=tuple(origin)
     )

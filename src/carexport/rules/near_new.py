@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from carexport.domain.facts import Confirmation, Manufacturer, ManufacturerKind
 from carexport.domain.text import normalize_identifier, normalize_text
-from carexport.rules.context import Context, VehicleRow
+from carexport.rules.context import Context, FactIndex, VehicleRow
 from carexport.rules.registry import LAW_2026, Finding, RuleFactory, Scope, Section, Severity
 from carexport.seals import verify_document
 
@@ -138,6 +138,16 @@ def seal_problem(conf: Confirmation, issuer: Manufacturer | None) -> str | None:
     return verify_document(conf.signed_document(), issuer.public_key)
 
 
+def indexed_seal_problem(
+    index: FactIndex, conf: Confirmation, issuer: Manufacturer | None
+) -> str | None:
+    """seal_problem, verified once per confirmation and issuer of `index`."""
+    key = (id(conf), id(issuer))
+    if key not in index.seal_problems:
+        index.seal_problems[key] = seal_problem(conf, issuer)
+    return index.seal_problems[key]
+
+
 def _confirmation_findings(
     row: VehicleRow, ctx: Context, conf: Confirmation, *, window_applies: bool
 ) -> list[Finding | None]:
@@ -200,7 +210,7 @@ def _confirmation_findings(
                     },
                 )
             )
-    if (problem := seal_problem(conf, row.issuer)) is not None:
+    if (problem := indexed_seal_problem(ctx.index, conf, row.issuer)) is not None:
         out.append(ctx.finding("N180.SEAL_INVALID", {**conf_facts, "reason": problem}))
     if window_applies and (
         conf.revoked is True or (conf.issued_on is not None and conf.issued_on > app.submitted_on)
