@@ -169,6 +169,7 @@ def check_stock(
     if out is not None:
         with out.open("w", encoding="utf-8-sig", newline="") as fh:
             csv.writer(fh).writerows(rows)
+    sys.stdout.flush()  # the table before the count line on a terminal
     counts = stock.counts(lines)
     typer.echo(
         f"{counts['vehicles']} vehicles: {counts['pass']} pass, {counts['review']} review, "
