@@ -254,9 +254,12 @@ def page_context(
     counted = [(e.date, e.item) for e in record.events if e.status != "annulled"]
     data = chart.chart_data(counted, start=window_start, end=as_of)
     lang = lang_of(request)
+    orders: dict[int, credit.RectificationView] = {}
+    for rect in sorted(record.rectifications, key=lambda r: r.id):
+        orders.update(dict.fromkeys(rect.event_ids, rect))
     by_item: dict[int, list[Any]] = {}
     for event in sorted(record.events, key=lambda e: (e.date, e.id), reverse=True):
-        by_item.setdefault(event.item, []).append(_event_row(actor, event))
+        by_item.setdefault(event.item, []).append(_event_row(actor, event, orders.get(event.id)))
     past = as_of < today
     agency = actor.role in AGENCY_ROLES
     open_interview_events = {i for iv in record.open_interviews for i in iv.event_ids}
@@ -359,12 +362,22 @@ def _flat(view: Any, **extra: Any) -> dict[str, Any]:
     return {**{f.name: getattr(view, f.name) for f in fields(view)}, **extra}
 
 
-def _event_row(actor: Actor, e: credit.EventView) -> dict[str, Any]:
+def _event_row(
+    actor: Actor, e: credit.EventView, order: credit.RectificationView | None
+) -> dict[str, Any]:
+    """An event with its links, and the latest rectification order that names it."""
     return _flat(
         e,
         app_href=app_href(actor, e.application_id),
         source_label=SOURCE_LABELS.get(e.source, (e.source, e.source)),
         annulled=e.status == "annulled",
+        order=None
+        if order is None
+        else {
+            "id": order.id,
+            "status_label": STATUS_LABELS.get(order.status, (order.status, order.status)),
+            "overdue": order.overdue,
+        },
     )
 
 

@@ -34,6 +34,7 @@ from carexport.documents.confirmations_pages import router as confirmation_pages
 from carexport.documents.confirmations_views import router as confirmations_router
 from carexport.documents.verify_pages import api_router as verify_api
 from carexport.documents.verify_pages import page_router as verify_pages
+from carexport.credit.views import router as credit_api
 from carexport.documents.views import router as documents_router
 from carexport.errors import CarexportError
 from carexport.jsondoc import clip
@@ -75,6 +76,7 @@ def create_app() -> FastAPI:
     app.include_router(documents_router)
     app.include_router(verify_api)
     app.include_router(license_documents_api)
+    app.include_router(credit_api)
     app.state.find_confirmation = find_confirmation
     # The pages (HTML). Each feature's `pages.py` router is included here; page routes
     # take their actor from carexport.accounts.page_auth, which also checks the CSRF
