@@ -28,13 +28,11 @@ from carexport.applications.review_pages import router as review_pages
 from carexport.applications.views import REQUEST_MODELS
 from carexport.applications.views import router as check_router
 from carexport.config import get_settings
-from carexport.credit.pages import router as credit_pages
 from carexport.db import UnitOfWork
 from carexport.documents.confirmations_pages import router as confirmation_pages
 from carexport.documents.confirmations_views import router as confirmations_router
 from carexport.documents.verify_pages import api_router as verify_api
 from carexport.documents.verify_pages import page_router as verify_pages
-from carexport.credit.views import router as credit_api
 from carexport.documents.views import router as documents_router
 from carexport.errors import CarexportError
 from carexport.jsondoc import clip
@@ -46,6 +44,7 @@ from carexport.web.errors import (
     is_page,
 )
 from carexport.web.limits import BodyLimit
+from carexport.whatif.pages import router as whatif_pages
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"  # htmx, app.css (see its README)
 
@@ -76,7 +75,6 @@ def create_app() -> FastAPI:
     app.include_router(documents_router)
     app.include_router(verify_api)
     app.include_router(license_documents_api)
-    app.include_router(credit_api)
     app.state.find_confirmation = find_confirmation
     # The pages (HTML). Each feature's `pages.py` router is included here; page routes
     # take their actor from carexport.accounts.page_auth, which also checks the CSRF
@@ -86,7 +84,7 @@ def create_app() -> FastAPI:
     app.include_router(exporter_pages)
     app.include_router(review_pages)
     app.include_router(monitor_pages)
-    app.include_router(credit_pages)
+    app.include_router(whatif_pages)
     app.include_router(verify_pages)
     # Before license_pages: its /licenses/{license_no} would take "….pdf" as a number.
     app.include_router(license_documents)
