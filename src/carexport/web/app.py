@@ -28,6 +28,8 @@ from carexport.applications.review_pages import router as review_pages
 from carexport.applications.views import REQUEST_MODELS
 from carexport.applications.views import router as check_router
 from carexport.config import get_settings
+from carexport.credit.pages import router as credit_pages
+from carexport.credit.views import router as credit_api
 from carexport.db import UnitOfWork
 from carexport.documents.confirmations_pages import router as confirmation_pages
 from carexport.documents.confirmations_views import router as confirmations_router
@@ -75,6 +77,7 @@ def create_app() -> FastAPI:
     app.include_router(documents_router)
     app.include_router(verify_api)
     app.include_router(license_documents_api)
+    app.include_router(credit_api)
     app.state.find_confirmation = find_confirmation
     # The pages (HTML). Each feature's `pages.py` router is included here; page routes
     # take their actor from carexport.accounts.page_auth, which also checks the CSRF
@@ -85,6 +88,7 @@ def create_app() -> FastAPI:
     app.include_router(review_pages)
     app.include_router(monitor_pages)
     app.include_router(whatif_pages)
+    app.include_router(credit_pages)
     app.include_router(verify_pages)
     # Before license_pages: its /licenses/{license_no} would take "….pdf" as a number.
     app.include_router(license_documents)
