@@ -33,6 +33,7 @@ from carexport.accounts.actor import Actor
 from carexport.accounts.enums import AGENCY_ROLES, Role
 from carexport.applications.transitions import ActionConflict, ActionForbidden
 from carexport.bulk import RecordTable, Row, iso, natural_key, table_target
+from carexport.config import get_settings
 from carexport.credit import evidence
 from carexport.credit.enums import (
     ITEM_LABELS,
@@ -101,7 +102,8 @@ __all__ = [
 
 _CREDIT_EVENTS = table_target(CreditEvent, "natural_key")
 _CHUNK = 500  # bind parameters per IN list
-MAX_TEXT_CHARS = 4000  # a description, measures, minutes, a reason
+# The views' bound on a text field; the service applies Settings.max_note_chars.
+MAX_TEXT_CHARS = 10_000
 SUSPENDED_RULE = "CREDIT.SUSPENDED"
 # The checker's findings that put an event on the record when an application is
 # submitted, and the Annex 1 item each is: a banned vehicle offered for export (item 1),
@@ -392,14 +394,18 @@ def _same_agency(actor: Actor, agency_org_id: int) -> None:
 
 
 def _text(value: str | None, name: str, *, required: bool = False) -> str | None:
+    limit = get_settings().max_note_chars
     stripped = None if value is None else value.strip()
     if required and not stripped:
         raise InvalidInput([InputProblem("body", name, f"须填写 / {name} is required", "missing")])
-    if stripped is not None and len(stripped) > MAX_TEXT_CHARS:
+    if stripped is not None and len(stripped) > limit:
         raise InvalidInput(
             [
                 InputProblem(
-                    "body", name, f"超过{MAX_TEXT_CHARS}字 / over {MAX_TEXT_CHARS} chars", "long"
+                    "body",
+                    name,
+                    f"超过{limit}字（CAREXPORT_MAX_NOTE_CHARS） / over {limit} characters",
+                    "long",
                 )
             ]
         )
