@@ -1668,15 +1668,20 @@ def credit_record(
     _require_reader(actor, key)
     events, interviews, rects, susp, entries = _state(uow, key, day)
     files = _files(uow, event_ids=[e.id for e in events], rect_ids=[r.id for r in rects])
-    cutoff = day + timedelta(days=1)
-
-    def kept(views: list[FileView]) -> tuple[FileView, ...]:
-        # Files sent after the day are not shown in the past (UTC instant vs office day:
-        # a file of the early hours of the next Beijing day may show; on the safe side).
-        return tuple(v for v in views if v.uploaded_at[:10] < cutoff.isoformat())
-
-    events = [replace(e, files=kept(files.get(("event", e.id), []))) for e in events]
-    rects = [replace(r, files=kept(files.get(("rectification", r.id), []))) for r in rects]
+    # An event's files came with its recording; a rectification's with each submission:
+    # as of the day, those of the submissions made by then (the snapshot's count).
+    events = [replace(e, files=tuple(files.get(("event", e.id), []))) for e in events]
+    rects = [
+        replace(
+            r,
+            files=tuple(
+                v
+                for v in files.get(("rectification", r.id), [])
+                if v.submission is None or v.submission <= r.submissions
+            ),
+        )
+        for r in rects
+    ]
     return CreditRecord(
         enterprise_uscc=enterprise_uscc.strip(),
         as_of=day,
