@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from carexport.config import get_settings
-from tests.e2e.test_workflow_api import (  # noqa: F401  (fixtures)
+from tests.e2e.test_workflow_api import (  # noqa: F401  (fixture)
     Api,
     api,
     document,
+)
+from tests.integration.conftest import (  # noqa: F401  (fixtures)
     engine,
     pg_url,
     sqlite_template,
