@@ -5,6 +5,7 @@
     /confirmations/new              VINs, a destination (select), its outlets (checkboxes)
     /confirmations/batch            an XLSX/CSV of VINs and destinations; a row report
     /confirmations/{number}         one confirmation and its signed JSON
+    /confirmations/{number}.pdf     its PDF (registered first: {number} would match it)
 
 They call the same service as the API (documents.confirmations); refusals are shown
 beside their fields, in the page's language.
@@ -25,6 +26,7 @@ from carexport.accounts.page_auth import flash, page_role
 from carexport.db import UnitOfWork
 from carexport.documents import confirmations as service
 from carexport.documents.confirmations_batch import parse_batch
+from carexport.documents.confirmations_views import pdf_response
 from carexport.domain.country import country_code, country_name
 from carexport.domain.facts import OutletService
 from carexport.errors import Conflict, InvalidInput, NotFound
@@ -280,6 +282,12 @@ def _batch(request: Request, actor: Actor, filename: str, data: bytes) -> Respon
     return render(
         request, "confirmations/batch.html", {"errors": {}, "report": report, "filename": filename}
     )
+
+
+# Before /confirmations/{number}, whose {number} would also match "CF-….pdf".
+@router.get("/confirmations/{number}.pdf")
+def pdf_page(actor: IssuerPage, number: str) -> Response:
+    return pdf_response(actor, number)
 
 
 @router.get("/confirmations/{number}")

@@ -3,6 +3,7 @@
     POST /api/v1/confirmations           {"vin" | "vins", "destination_country", "outlet_ids"?}
     GET  /api/v1/confirmations           the issuer's own, newest first
     GET  /api/v1/confirmations/{number}  one of the issuer's own
+    GET  /api/v1/confirmations/{number}/document.pdf  its PDF (the signed JSON attached)
     POST /api/v1/confirmations/{number}/revoke  {"reason"}
 
 Each answer carries the signed document exactly as stored (what the checker verifies).
@@ -15,10 +16,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from carexport.accounts.actor import Actor
 from carexport.accounts.auth import CurrentActor
+from carexport.config import get_settings
 from carexport.db import UnitOfWork
 from carexport.documents import confirmations as service
 
@@ -105,6 +108,39 @@ def list_confirmations(
 def get_confirmation(number: Number, actor: CurrentActor) -> dict[str, Any]:
     with UnitOfWork() as uow:
         return _read(service.get(uow=uow, actor=actor, number=number))
+
+
+def pdf_response(actor: Actor, number: str) -> Response:
+    """The confirmation's PDF for its issuer (others: the service's 403/404), named by
+    its number; the page route /confirmations/{number}.pdf answers the same."""
+    with UnitOfWork() as uow:
+        view = service.get(uow=uow, actor=actor, number=number)
+    # Imported here: fpdf2 and the font code load only when a PDF is asked for.
+    from carexport.documents.pdf import confirmation_pdf
+
+    body = confirmation_pdf(
+        view.document,
+        issuer_name=actor.org_name or str(view.document.get("issuer_uscc") or ""),
+        base_url=get_settings().public_base_url,
+        revoked=view.revoked,
+    )
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{view.number}.pdf"'},
+    )
+
+
+@router.get(
+    "/{number}/document.pdf",
+    responses=_RESPONSES,
+    response_class=Response,
+    summary="确认书PDF / The confirmation as PDF",
+    description="A4, the manufacturer's seal, a QR code to /verify/{number}, the signed JSON "
+    "attached (what `carexport verify FILE.pdf` checks).",
+)
+def confirmation_pdf_api(number: Number, actor: CurrentActor) -> Response:
+    return pdf_response(actor, number)
 
 
 @router.post("/{number}/revoke", responses=_RESPONSES, summary="撤销确认书 / Revoke a confirmation")
