@@ -15,6 +15,7 @@ from carexport.accounts.actor import Actor
 from carexport.accounts.enums import OrgKind
 from carexport.applications import service as applications
 from carexport.db import UnitOfWork
+from carexport.demo.credit import add_credit_states
 from carexport.demo.people import DemoOrg, People
 from carexport.demo.tables import DEMO_KEYS_FROM
 from carexport.demo.workflow import file_applications, last_numbers
@@ -159,4 +160,9 @@ def load_workflow(
         applications.continue_numbering(uow=uow, region=region, year=year, last=last)
     if applications.holds_applications(uow=uow):
         return Counter()
-    return file_applications(uow=uow, world=world, people=people, actors=actors, today=today)
+    actions = file_applications(uow=uow, world=world, people=people, actors=actors, today=today)
+    # After the filing: a suspension must not predate an application it would refuse.
+    credit_actions, _ = add_credit_states(
+        uow=uow, world=world, people=people, actors=actors, today=today
+    )
+    return actions + credit_actions
