@@ -47,12 +47,11 @@ def test_stores_only_keyed_hashes_and_links_the_enterprises(engine: Engine, tmp_
     )
     assert (result.committed, problems) == (True, [])
     with engine.connect() as conn:
-        values = [
-            str(v)
-            for row in conn.execute(text("SELECT * FROM enterprises")).all()
-            + conn.execute(text("SELECT * FROM related_persons")).all()
-            for v in row
+        rows_ = [
+            *conn.execute(text("SELECT * FROM enterprises")).all(),
+            *conn.execute(text("SELECT * FROM related_persons")).all(),
         ]
+    values = [str(v) for row in rows_ for v in row]
     assert not any(LEAD in v or OTHER in v for v in values)
     assert protected(LEAD).token in values
     assert "1101**********0010" in values
