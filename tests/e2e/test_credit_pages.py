@@ -180,7 +180,7 @@ def test_a_past_day_shows_the_record_as_it_stood_then(desk: Desk) -> None:
     assert "逾期" not in then.text.split('id="rectifications-heading"')[1].split("</section>")[0]
 
 
-@pytest.mark.parametrize("asked", ["2026-13-01", "2099-01-01", "x"])
+@pytest.mark.parametrize("asked", ["2026-13-01", "2099-01-01", "x", "2025-06-30"])
 def test_a_bad_or_future_day_is_refused_beside_the_date_picker(desk: Desk, asked: str) -> None:
     uscc = document("pass")["enterprise_uscc"]
     page = login(make_client(), desk.world.reviewer).get(page_of(uscc) + f"?as_of={asked}")

@@ -40,6 +40,7 @@ from carexport.credit.grade import (
     GradedRectification,
     GradeResult,
     RelatedEnterprise,
+    default_grade_parameters,
     grade,
 )
 from carexport.db import UnitOfWork
@@ -52,6 +53,7 @@ router = APIRouter(include_in_schema=False)
 
 _MAX_ID = 2**31 - 1
 _USCC = re.compile(r"[0-9A-Za-z]{1,32}")
+_GRADE_PARAMETERS = ("credit.window_days", "credit.repeat", "credit.rectification_days")
 _READERS = frozenset({Role.APPLICANT, Role.REVIEWER, Role.SENIOR_REVIEWER, Role.MONITOR})
 STALE = (
     "记录已被他人修改，页面已刷新为当前状态，请核对后重试 / the record changed since this "
@@ -169,9 +171,19 @@ def parse_as_of(value: str | None, today: date) -> tuple[date, str | None]:
         return today, "日期格式应为 YYYY-MM-DD / the date must be YYYY-MM-DD"
     if asked > today:
         return today, "不能查看未来的日期 / a day after today cannot be shown"
-    if asked < date(2000, 1, 1):
-        return today, "日期过早 / that day is too early"
+    first = credit_regime_start()
+    if asked < first:
+        return today, (
+            f"信用记录自 {first} 起适用（商贸函〔2025〕648号） / the credit record applies "
+            f"from {first}"
+        )
     return asked, None
+
+
+def credit_regime_start() -> date:
+    """The first day the credit parameters are in force: no grade before it."""
+    table = default_grade_parameters()
+    return max(table.parameters[n].values[0].effective_from for n in _GRADE_PARAMETERS)
 
 
 def graded(record: credit.CreditRecord, related: tuple[page_queries.Related, ...]) -> GradeResult:
