@@ -87,6 +87,9 @@ COMMANDS: dict[str, LazyCommand] = {
     "audit": LazyCommand(
         "carexport.audit.cli", "audit_app", "审计日志 / the hash-chained audit log."
     ),
+    "credit": LazyCommand(
+        "carexport.credit.cli", "credit_app", "企业信用记录 / enterprise credit records."
+    ),
     "worker": LazyCommand(
         "carexport.jobs.cli",
         "register",
