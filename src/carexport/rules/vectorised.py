@@ -65,63 +65,53 @@ class Env:
         return cast(pl.Expr, chain.otherwise(None))
 
 
-def _date_in(valid_from: str, valid_to: str) -> pl.Expr:
-    # A null bound is open-ended (RULES.md, modified vehicles).
-    return (c(valid_from).is_null() | (c(valid_from) <= c(AS_OF))) & (
-        c(valid_to).is_null() | (c(AS_OF) <= c(valid_to))
-    )
+_FAR: Final = 2**30  # days: a null validity bound is open-ended
+
+
+def _field(name: str) -> pl.Expr:
+    return pl.element().struct.field(name)
+
+
+def _days(name: str, missing: int) -> pl.Expr:
+    return _field(name).cast(pl.Int32).fill_null(missing)
 
 
 def derived_columns(frame: pl.LazyFrame, env: Env) -> pl.LazyFrame:
-    """Add the per-line facts that depend on `as_of`: the latest inspection on or before
-    it (and whether any report of that day failed), and how many Announcement products
-    and valid CCC certificates are in force, and whether a product's holder is over
+    """Add the per-line facts that depend on `as_of`, by list arithmetic against each
+    line's as_of (no explode, no join): whether a report exists on or before it and
+    whether one of the latest such day failed; how many Announcement products and valid
+    CCC certificates are in force; whether an in-force product's holder is over
     capacity under `mod.capacity_ratio`."""
-    inspections = (
-        frame.select("line_id", AS_OF, "inspections")
-        .filter(c("inspections").list.len() > 0)
-        .explode("inspections")
-        .unnest("inspections")
-        # Reports dated after as_of do not exist yet for the check.
-        .filter(c("inspected_on") <= c(AS_OF))
-        .group_by("line_id")
-        .agg(
-            c("inspected_on").max().alias("_latest_inspection"),
-            c("failed")
-            .filter(c("inspected_on") == c("inspected_on").max())
-            .any()
-            .alias("_latest_failed"),
+    day = c(AS_OF).cast(pl.Int32)
+    # One integer per report: 2 x its day, + 1 when it failed. Reports dated after as_of
+    # (code - 2 x as_of > 1) do not exist yet for the check; of the rest the largest code
+    # is the latest day, and odd when any report of that day failed.
+    codes = c("inspections").list.eval(
+        _days("inspected_on", _FAR) * 2 + _field("failed").fill_null(False).cast(pl.Int32)
+    )
+    latest = (codes - day * 2).list.eval(pl.element().filter(pl.element() <= 1)).list.max()
+
+    def in_force(column: str) -> pl.Expr:
+        # A null bound is open-ended (RULES.md, modified vehicles).
+        starts = c(column).list.eval(_days("valid_from", -_FAR)) - day
+        ends = c(column).list.eval(_days("valid_to", _FAR)) - day
+        return starts.list.eval((pl.element() <= 0).cast(pl.Int32)) * ends.list.eval(
+            (pl.element() >= 0).cast(pl.Int32)
         )
+
+    products = in_force("products")
+    exported = c("products").list.eval(_field("exported_last_12_months").cast(pl.Float64))
+    capacity = c("products").list.eval(_field("annual_capacity").cast(pl.Float64))
+    over = (exported - capacity * env.param("mod.capacity_ratio")).list.eval(
+        (pl.element() > 0).fill_null(False).cast(pl.Int32)
     )
-    ratio = env.param("mod.capacity_ratio")
-    products = (
-        frame.select("line_id", AS_OF, "products")
-        .filter(c("products").list.len() > 0)
-        .with_columns(ratio.alias("_ratio"))
-        .explode("products")
-        .unnest("products")
-        .filter(_date_in("valid_from", "valid_to"))
-        .group_by("line_id")
-        .agg(
-            pl.len().alias("_products_in_force"),
-            _on(c("exported_last_12_months") > c("_ratio") * c("annual_capacity"))
-            .any()
-            .alias("_over_capacity"),
-        )
-    )
-    certificates = (
-        frame.select("line_id", AS_OF, "certificates")
-        .filter(c("certificates").list.len() > 0)
-        .explode("certificates")
-        .unnest("certificates")
-        .filter(_on(c("status_valid")) & _date_in("valid_from", "valid_to"))
-        .group_by("line_id")
-        .agg(pl.len().alias("_certificates_in_force"))
-    )
-    return (
-        frame.join(inspections, on="line_id", how="left", maintain_order="left")
-        .join(products, on="line_id", how="left", maintain_order="left")
-        .join(certificates, on="line_id", how="left", maintain_order="left")
+    valid = c("certificates").list.eval(_field("status_valid").fill_null(False).cast(pl.Int32))
+    return frame.with_columns(
+        latest.is_not_null().alias("_inspected"),
+        _on(latest % 2 != 0).alias("_latest_failed"),
+        products.list.sum().fill_null(0).alias("_products_in_force"),
+        _on((products * over).list.sum() > 0).alias("_over_capacity"),
+        (in_force("certificates") * valid).list.sum().fill_null(0).alias("_certificates_in_force"),
     )
 
 
@@ -219,7 +209,7 @@ def _banned(env: Env) -> dict[str, pl.Expr]:
         "BAN.SECOND_TRANSFER": record & _on(c("rec_export_transfer_count") > 1),
         # An absent owner proves nothing either way; only a recorded other owner fires.
         "BAN.OWNER_NOT_EXPORTER": record & _on(c("rec_owner_key") != c("enterprise_key")),
-        "BAN.INSPECTION_MISSING": c("_latest_inspection").is_null(),
+        "BAN.INSPECTION_MISSING": ~c("_inspected"),
         "BAN.INSPECTION_FAILED": _on(c("_latest_failed")),
     }
 
@@ -233,8 +223,8 @@ def _modified(env: Env) -> dict[str, pl.Expr]:
         "MOD.FIELDS_MISSING": gate
         & (c("chassis_brand_blank") | c("modified_brand_blank") | c("model_blank")),
         "MOD.MATERIALS_MISSING": lookup & ~_on(supplied),
-        "MOD.NOT_IN_ANNOUNCEMENT": lookup & c("_products_in_force").is_null(),
-        "MOD.NO_VALID_CCC": lookup & c("_certificates_in_force").is_null(),
+        "MOD.NOT_IN_ANNOUNCEMENT": lookup & (c("_products_in_force") == 0),
+        "MOD.NO_VALID_CCC": lookup & (c("_certificates_in_force") == 0),
         "MOD.CAPACITY_EXCEEDED": lookup
         & env.in_force("MOD.CAPACITY_EXCEEDED")
         & _on(c("_over_capacity")),
