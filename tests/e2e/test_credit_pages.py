@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from carexport.credit import service as credit
+from carexport.credit.evidence import Upload
 from carexport.db import UnitOfWork
 from tests.e2e.pages_support import csrf_token, login, make_client
 from tests.e2e.review_support import (  # noqa: F401  (desk_fixture: the `desk` fixture)
@@ -268,3 +269,62 @@ def test_the_agency_s_application_page_links_the_exporter_s_credit_page(desk: De
     app = desk.submitted("review")
     page = login(make_client(), desk.world.reviewer).get(f"/review/applications/{app.id}")
     assert page_of(app.enterprise_uscc) in page.text
+
+
+def test_the_credit_home_lists_the_enterprises_under_supervision(desk: Desk) -> None:
+    uscc = document("pass")["enterprise_uscc"]
+    reviewer = desk.actor(desk.world.reviewer)
+    with UnitOfWork(desk.engine) as uow:
+        event = credit.record_event(
+            uow=uow,
+            actor=reviewer,
+            enterprise_uscc=uscc,
+            item=5,
+            date=FEB.date(),
+            description="填报不规范",
+            at=FEB,
+        )
+    with UnitOfWork(desk.engine) as uow:
+        credit.order_rectification(
+            uow=uow,
+            actor=reviewer,
+            enterprise_uscc=uscc,
+            event_ids=[event.id],
+            measures="整改",
+            at=FEB,
+        )
+    for username in (desk.world.reviewer, desk.world.monitor):
+        home = login(make_client(), username).get("/credit")
+        assert home.status_code == 200
+        table = home.text.split('id="supervised"')[1].split("</table>")[0]
+        assert f'href="{page_of(uscc)}"' in table
+        assert "天津甲出口公司" in table
+    opened = login(make_client(), desk.world.reviewer).get(f"/credit?uscc={uscc}")
+    assert opened.headers["location"] == page_of(uscc)
+    assert login(make_client(), desk.world.issuer).get("/credit").status_code == 403
+
+
+def test_an_evidence_file_downloads_for_those_who_may_read_its_record(desk: Desk) -> None:
+    uscc = document("pass")["enterprise_uscc"]
+    with UnitOfWork(desk.engine) as uow:
+        event = credit.record_event(
+            uow=uow,
+            actor=desk.actor(desk.world.reviewer),
+            enterprise_uscc=uscc,
+            item=4,
+            date=FEB.date(),
+            description="证明文件不符",
+            files=[Upload("scan.pdf", PDF)],
+            at=FEB,
+        )
+    file_id = event.files[0].id
+    own = login(make_client(), "pass.applicant").get(f"/credit/files/{file_id}")
+    assert own.status_code == 200
+    assert own.content == PDF
+    assert own.headers["content-disposition"].startswith("attachment")
+    assert own.headers["x-content-type-options"] == "nosniff"
+    other = login(make_client(), "review.applicant").get(f"/credit/files/{file_id}")
+    assert other.status_code == 404
+    monitor = login(make_client(), desk.world.monitor)
+    assert monitor.get(f"/credit/files/{file_id}").status_code == 200
+    assert login(make_client(), desk.world.reviewer).get("/credit/files/99999").status_code == 404

@@ -1,6 +1,8 @@
-"""Read-only questions the credit page asks of other features: the enterprise as the
+"""Read-only questions the credit pages ask of other features: the enterprise as the
 registry holds it (name, masked persons), the enterprises sharing a person with it and
-their state on a day, and its applications with their status on a day.
+their state on a day, and its applications with their status on a day; and one of the
+credit record itself that the service does not answer yet (the enterprises with
+something open, for /credit: requested in the notes, read here meanwhile).
 
 Nothing here writes: the credit record itself is read through credit.service; the
 registry through feeds.service (the same facts the checker's CREDIT.RELATED_PARTY reads);
@@ -13,13 +15,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+
 from carexport import clock
 from carexport.accounts import service as accounts
 from carexport.accounts.actor import Actor
 from carexport.accounts.enums import AGENCY_ROLES, OrgKind, Role
 from carexport.applications import service as applications
 from carexport.credit import service as credit
+from carexport.credit.enums import OPEN_INTERVIEWS, OPEN_RECTIFICATIONS, SuspensionStatus
 from carexport.credit.grade import RelatedState
+from carexport.credit.models import CreditInterview, CreditRectification, CreditSuspension
 from carexport.db import UnitOfWork
 from carexport.domain import facts as f
 from carexport.domain.application import Application as DomainApplication
@@ -234,3 +240,67 @@ def applications_of(
             )
         )
     return out, more
+
+
+@dataclass(frozen=True)
+class Supervised:
+    """An enterprise with something open on its record, for the /credit list."""
+
+    uscc: str
+    suspended_since: date | None
+    open_interviews: int
+    open_rectifications: int
+    overdue: int
+
+
+def supervised(*, uow: UnitOfWork, actor: Actor, limit: int = 200) -> list[Supervised]:
+    """Enterprises suspended, or with an interview or a rectification still open, today
+    (agency staff and the monitor: credit records are national; an agency's own orders
+    are on its queue). Suspended first, then by the number of overdue orders."""
+    if actor.role not in AGENCY_ROLES and actor.role != Role.MONITOR:
+        raise NotFound("没有该页面 / no such page")
+    today = clock.today()
+    found: dict[str, dict[str, Any]] = {}
+
+    def entry(uscc: str) -> dict[str, Any]:
+        return found.setdefault(
+            normalize_identifier(uscc) or uscc,
+            {"uscc": uscc, "since": None, "interviews": 0, "rects": 0, "overdue": 0},
+        )
+
+    session = uow.session
+    for uscc, since in session.execute(
+        select(CreditSuspension.enterprise_uscc, CreditSuspension.suspended_on).where(
+            CreditSuspension.status == SuspensionStatus.IN_FORCE.value
+        )
+    ):
+        entry(uscc)["since"] = since
+    for uscc, count in session.execute(
+        select(CreditInterview.enterprise_uscc, func.count())
+        .where(CreditInterview.status.in_([s.value for s in OPEN_INTERVIEWS]))
+        .group_by(CreditInterview.enterprise_uscc)
+    ):
+        entry(uscc)["interviews"] += int(count)
+    for uscc, status, deadline in session.execute(
+        select(
+            CreditRectification.enterprise_uscc,
+            CreditRectification.status,
+            CreditRectification.deadline,
+        ).where(CreditRectification.status.in_([s.value for s in OPEN_RECTIFICATIONS]))
+    ):
+        row = entry(uscc)
+        row["rects"] += 1
+        if credit.is_overdue(status, deadline, today):
+            row["overdue"] += 1
+    rows = [
+        Supervised(
+            uscc=r["uscc"],
+            suspended_since=r["since"],
+            open_interviews=r["interviews"],
+            open_rectifications=r["rects"],
+            overdue=r["overdue"],
+        )
+        for r in found.values()
+    ]
+    rows.sort(key=lambda r: (r.suspended_since is None, -r.overdue, r.uscc))
+    return rows[:limit]

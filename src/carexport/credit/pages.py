@@ -440,11 +440,18 @@ def credit_home(request: Request, actor: PageActor, uscc: str = "") -> Response:
         return see_other(page_url(normalize_identifier(wanted) or wanted))
     with UnitOfWork() as uow:
         overdue = credit.overdue_rectifications(uow=uow, actor=actor)
+        names = {
+            normalize_identifier(o.uscc): o.name
+            for o in accounts.list_orgs(uow=uow)
+            if o.uscc is not None
+        }
         return render(
             request,
             "credit/home.html",
             {
                 "overdue": overdue,
+                "supervised": page_queries.supervised(uow=uow, actor=actor),
+                "names": names,
                 "uscc": wanted,
                 "bad_uscc": bool(wanted),
                 "on_today": clock.today(),
