@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from carexport.credit import service as credit
 from carexport.db import UnitOfWork
+from carexport.domain.facts import Facts
+from carexport.feeds import service as feeds
 from tests.e2e.test_org_user_cli import carexport
 from tests.integration.conftest import (  # noqa: F401  (fixtures)
     database_url,
@@ -17,7 +20,9 @@ from tests.integration.conftest import (  # noqa: F401  (fixtures)
     pg_url,
     sqlite_template,
 )
+from tests.integration.test_application_lifecycle import World, created, world  # noqa: F401
 from tests.integration.test_credit_as_of import USCC
+from tests.integration.test_credit_records import RELATED_FACTS, desk, event  # noqa: F401
 
 
 def test_prints_the_record_as_of_a_day_and_the_overdue_orders(
@@ -66,3 +71,36 @@ def test_prints_the_record_as_of_a_day_and_the_overdue_orders(
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert "YYYY-MM-DD" in bad.stderr
+
+
+def test_the_file_check_on_exported_facts_gives_the_stores_verdict(
+    desk: World,  # noqa: F811
+    database_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A suspended exporter and a company sharing its legal representative: `carexport
+    facts export` then `carexport check --facts` give the verdicts the workflow stored."""
+    with UnitOfWork(desk.engine) as uow:
+        feeds.load_facts(uow=uow, facts=Facts.model_validate(RELATED_FACTS))
+    for d in (5, 6, 7):
+        event(desk, day=date(2026, 1, d))
+    desk.run(credit.suspend, "reviewer", enterprise_uscc=USCC, reason="屡次违规")
+    for example, who, rule in (
+        ("pass", "applicant", "CREDIT.SUSPENDED"),
+        ("review", "applicant2", "CREDIT.RELATED_PARTY"),
+    ):
+        draft = created(desk, example, who)
+        stored = draft.verdict or {}
+        assert rule in [f["rule"] for f in stored["findings"]]
+        application = tmp_path / f"{example}.json"
+        application.write_text(json.dumps(draft.content, ensure_ascii=False), encoding="utf-8")
+        exported = carexport(database_url, "facts", "export", str(application))
+        assert exported.returncode == 0, exported.stderr
+        assert "120101197807070033" not in exported.stdout  # no clear ID leaves the store
+        facts = tmp_path / f"{example}.facts.json"
+        facts.write_text(exported.stdout, encoding="utf-8")
+        checked = carexport(
+            database_url, "check", str(application), "--facts", str(facts), "--as-of", "2026-03-13"
+        )
+        assert checked.returncode == 0, checked.stderr
+        assert json.loads(checked.stdout) == stored
