@@ -80,7 +80,6 @@ def _outlets_page(
             "errors": errors or {},
             "editing": editing,
             "service_labels": SERVICE_LABELS,
-            "country_name": country_name,
         },
         status_code=status_code,
     )
