@@ -5,8 +5,11 @@ day, the submission hook, and the related-party chain through the store and its 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -593,3 +596,62 @@ def test_a_company_of_a_suspended_ones_people_is_flagged_with_the_chain(desk: Wo
         )
         assert history is not None
         assert history.snapshot["status"] == "lifted"
+
+
+def at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """The jobs started together in threads: each one's result or the exception it raised."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = jobs[i]()
+        except Exception as exc:  # collected for the assertions
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_of_an_acceptance_and_a_rejection_at_once_exactly_one_wins(desk: World) -> None:
+    mine = event(desk)
+    order: credit.RectificationView = desk.run(
+        credit.order_rectification,
+        "reviewer",
+        enterprise_uscc=USCC,
+        event_ids=[mine.id],
+        measures="整改",
+    )
+    desk.run(
+        credit.submit_rectification_evidence,
+        "applicant",
+        rectification_id=order.id,
+        version=1,
+        note="材料",
+    )
+    results = at_once(
+        [
+            lambda: desk.run(
+                credit.accept_rectification, "reviewer", rectification_id=order.id, version=2
+            ),
+            lambda: desk.run(
+                credit.reject_rectification,
+                "senior",
+                rectification_id=order.id,
+                version=2,
+                reason="不足",
+            ),
+        ]
+    )
+    won = [r for r in results if isinstance(r, credit.RectificationView)]
+    lost = [r for r in results if isinstance(r, ActionConflict)]
+    assert (len(won), len(lost)) == (1, 1), results
+    assert lost[0].version == 3
+    record: credit.CreditRecord = desk.run(credit.credit_record, "reviewer", enterprise_uscc=USCC)
+    assert [r.status for r in record.rectifications] == [won[0].status]
+    assert chain_holds(desk) == 4  # record, order, submit and the one that won
