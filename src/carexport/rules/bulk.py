@@ -73,9 +73,13 @@ class BulkResult:
 
 def _severity_is(registry: Registry, rule_id: str, severity: Severity, env: Env) -> pl.Expr:
     # The version in force on each line's as_of decides the severity.
-    versions = [r for r in registry.all() if r.id == rule_id and r.severity == severity]
+    every = [r for r in registry.all() if r.id == rule_id]
+    versions = [r for r in every if r.severity == severity]
     if not versions:
         return pl.lit(False)
+    if len(versions) == len(every):
+        # The rule's flag already holds only where a version is in force.
+        return pl.lit(True)
     return pl.any_horizontal(
         [
             (pl.col(AS_OF) >= pl.lit(r.effective_from))
