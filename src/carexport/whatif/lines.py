@@ -1,8 +1,10 @@
-"""The applications submitted in a period, read from the store in chunks.
+"""The applications of a period whose lines name a confirmation or are modified, read
+from the store in chunks, with only those lines (the others are read column-wise,
+whatif.columnar).
 
-Read-only. The applications' content (APPLICATION.json as filed, the lines in order) is
-read with Polars from SQL in batches and parsed with orjson; each chunk of about
-`Settings.whatif_chunk_rows` vehicle lines then goes to the bulk evaluator together.
+Read-only. The applications' content (APPLICATION.json as filed) is read with Polars
+from SQL in batches and parsed with orjson; each chunk of about
+`Settings.whatif_chunk_rows` lines then goes to `rules.frame.line_frame` together.
 The tables are the applications feature's (only its service writes them).
 """
 
@@ -18,6 +20,7 @@ from sqlalchemy import Engine, text
 
 from carexport.config import get_settings
 from carexport.domain.application import Application
+from carexport.whatif.columnar import PLAIN
 
 # Submitted at least once (an agency has seen it), with content: what the store holds
 # as filed. Drafts never filed are not exports a regulator asks about.
@@ -30,7 +33,8 @@ APPLICATIONS_SQL = f"""
 SELECT a.id AS row_id, a.status, CAST(a.content AS TEXT) AS content,
        (SELECT min(l.license_no) FROM licenses l WHERE l.application_id = a.id) AS license_no
   FROM applications a
- WHERE {_WHERE}
+ WHERE {_WHERE} AND EXISTS (
+       SELECT 1 FROM vehicle_lines v WHERE v.application_id = a.id AND NOT ({PLAIN}))
  ORDER BY a.submitted_on, a.id
 """
 
@@ -49,6 +53,7 @@ class Chunk:
     row_ids: list[int]  # applications.id of each
     statuses: list[str]
     licenses: list[str | None]  # the license issued on each, if any
+    positions: list[list[int]]  # each kept line's position in its application
 
     @property
     def lines(self) -> int:
@@ -65,7 +70,7 @@ def read_chunks(
 ) -> Iterator[Chunk]:
     """Whole applications (never split across chunks), about `chunk_rows` lines each."""
     size = chunk_rows or get_settings().whatif_chunk_rows
-    current = Chunk([], [], [], [])
+    current = Chunk([], [], [], [], [])
     count = 0
     with engine.connect() as conn:
         batches = pl.read_database(
@@ -73,7 +78,7 @@ def read_chunks(
             conn,
             iter_batches=True,
             batch_size=_BATCH,
-            execute_options={"parameters": {"start": start, "end": end}},
+            execute_options={"parameters": {"start": start, "end": end, "no": False}},
             schema_overrides={
                 "row_id": pl.Int64,
                 "status": pl.String,
@@ -83,7 +88,14 @@ def read_chunks(
         )
         for batch in batches:
             for row_id, status, content, license_no in batch.iter_rows():
-                application = Application.model_validate(orjson.loads(content))
+                whole = Application.model_validate(orjson.loads(content))
+                kept = [
+                    (i, v)
+                    for i, v in enumerate(whole.vehicles)
+                    if v.confirmation_id is not None or v.modified is True
+                ]
+                application = whole.model_copy(update={"vehicles": [v for _, v in kept]})
+                current.positions.append([i for i, _ in kept])
                 current.applications.append(application)
                 current.row_ids.append(int(row_id))
                 current.statuses.append(str(status))
@@ -91,7 +103,7 @@ def read_chunks(
                 count += len(application.vehicles)
                 if count >= size:
                     yield current
-                    current, count = Chunk([], [], [], []), 0
+                    current, count = Chunk([], [], [], [], []), 0
     if current.applications:
         yield current
 

@@ -9,17 +9,20 @@ difference is the what-if's doing, not a fact that changed since the line was fi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
 
+from carexport.config import get_settings
 from carexport.errors import InputProblem, InvalidInput
+from carexport.rules.frame import LineFrame, line_frame
 from carexport.rules.parameters import default_parameters
+from carexport.whatif import columnar
 from carexport.whatif import lines as store_lines
-from carexport.whatif.decide import Scenario, decide, store_facts
+from carexport.whatif.decide import Scenario, evaluate_lines, store_facts, without_own_license
 
 DECISIONS = ("pass", "review", "fail")
 # The report's groupings: (column, 中文, English)
@@ -84,6 +87,26 @@ def as_text(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+# What the report keeps of each decided line.
+_KEPT = (
+    "row_id",
+    "status",
+    "application_id",
+    "position",
+    "submitted_on",
+    "vin",
+    "brand",
+    "model",
+    "destination_key",
+    "enterprise_uscc",
+    "issuing_agency",
+    "decision_0",
+    "rules_0",
+    "decision_1",
+    "rules_1",
+)
+
+
 def run(
     *,
     engine: Engine,
@@ -92,47 +115,56 @@ def run(
     chunk_rows: int | None = None,
 ) -> pl.DataFrame:
     """Every line of the period with `decision_before/after`, `rules_before/after` and
-    the report's dimensions."""
+    the report's dimensions, in submission order."""
+    size = chunk_rows or get_settings().whatif_chunk_rows
     total = store_lines.count_lines(engine, whatif.start, whatif.end)
     scenarios = whatif.scenarios()
     done = 0
     decided: list[pl.DataFrame] = []
-    if on_progress is not None:
-        on_progress(0, total)
-    for chunk in store_lines.read_chunks(engine, whatif.start, whatif.end, chunk_rows):
-        facts = store_facts(engine, chunk.applications)
-        frame, _ = decide(chunk.applications, facts, scenarios, chunk.licenses)
-        decided.append(_with_store_ids(frame, chunk))
+
+    def keep(lines: LineFrame) -> None:
+        nonlocal done
+        frame, _ = evaluate_lines(lines, scenarios)
+        decided.append(frame.select(_KEPT))
         done += frame.height
         if on_progress is not None:
             on_progress(done, total)
+
+    if on_progress is not None:
+        on_progress(0, total)
+    # Most lines: read column-wise (whatif.columnar).
+    for frame in columnar.plain_chunks(engine, whatif.start, whatif.end, size):
+        keep(LineFrame(frame=frame))
+    # Lines naming a confirmation or modified: the single check's own join.
+    for chunk in store_lines.read_chunks(engine, whatif.start, whatif.end, size):
+        lines = line_frame(chunk.applications, store_facts(engine, chunk.applications))
+        lines = without_own_license(lines, chunk.licenses)
+        counts = [len(a.vehicles) for a in chunk.applications]
+        owner = pl.Series([i for i, n in enumerate(counts) for _ in range(n)], dtype=pl.Int64)
+        frame = lines.frame.with_columns(
+            position=pl.Series([p for ps in chunk.positions for p in ps], dtype=pl.Int32),
+            row_id=pl.Series(chunk.row_ids, dtype=pl.Int64).gather(owner),
+            status=pl.Series(chunk.statuses, dtype=pl.String).gather(owner),
+        )
+        keep(replace(lines, frame=frame))
     if not decided:
-        empty, _ = decide([], store_facts(engine, []), scenarios)
-        decided.append(_with_store_ids(empty, store_lines.Chunk([], [], [], [])))
-    result = pl.concat(decided).rename(
-        {
-            "decision_0": "decision_before",
-            "rules_0": "rules_before",
-            "decision_1": "decision_after",
-            "rules_1": "rules_after",
-        }
+        empty = columnar.empty_frame()
+        keep(LineFrame(frame=empty))
+    result = (
+        pl.concat(decided)
+        .sort(["submitted_on", "row_id", "position"])
+        .rename(
+            {
+                "decision_0": "decision_before",
+                "rules_0": "rules_before",
+                "decision_1": "decision_after",
+                "rules_1": "rules_after",
+            }
+        )
     )
     return store_lines.with_dimensions(result).with_columns(
         changed=pl.col("decision_before") != pl.col("decision_after")
     )
-
-
-def _with_store_ids(frame: pl.DataFrame, chunk: store_lines.Chunk) -> pl.DataFrame:
-    """The application's row id and status beside each line (line_frame builds the
-    lines application by application, in order)."""
-    counts = [len(a.vehicles) for a in chunk.applications]
-    row_ids = pl.Series("row_id", chunk.row_ids, dtype=pl.Int64).gather(
-        pl.Series([i for i, n in enumerate(counts) for _ in range(n)], dtype=pl.Int64)
-    )
-    statuses = pl.Series("status", chunk.statuses, dtype=pl.String).gather(
-        pl.Series([i for i, n in enumerate(counts) for _ in range(n)], dtype=pl.Int64)
-    )
-    return frame.with_columns(row_id=row_ids, status=statuses)
 
 
 def _counts(frame: pl.DataFrame, by: str) -> pl.DataFrame:
