@@ -1,6 +1,7 @@
 """SM2/SM3 seals: canonical JSON, keys, signing and verifying documents.
 
-Pure: no file or network I/O and no clock; callers read and write the PEM text.
+Pure: no file or network I/O and no clock; callers read and write the PEM text. The one
+exception is loading the system libcrypto for verification (seals.libcrypto, ADR 0023).
 """
 
 from carexport.seals.canonical import SIGNATURE_KEY, canonical_bytes
