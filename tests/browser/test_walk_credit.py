@@ -112,6 +112,7 @@ def test_a_reviewer_takes_an_event_to_an_accepted_rectification(
     expect(page.locator("#grade")).to_contain_text("C")  # an item 3 event: rectification
     event = page.locator("tr", has_text="抽查发现申报车况与实际不符")
     expect(event).to_contain_text("审核员记录")
+    expect(event.get_by_role("link", name="核查记录.pdf")).to_be_visible()  # its evidence
     shot(page, "62-credit-event-recorded")
     event_id = int((event.get_attribute("id") or "event-0").removeprefix("event-"))
 
@@ -172,6 +173,7 @@ def test_a_reviewer_takes_an_event_to_an_accepted_rectification(
     rectification.get_by_role("button", name="提交整改材料").click()
     expect(page.get_by_role("status")).to_contain_text("整改材料已提交")
     expect(page.locator("article[id^='rectification-']").first).to_contain_text("待验收")
+    expect(page.get_by_role("link", name="复核制度.pdf")).to_be_visible()
     shot(page, "67-credit-exporter-submitted")
     logout(page)
 

@@ -72,6 +72,7 @@ def test_the_reviewer_walks_an_event_to_an_accepted_rectification(desk: Desk) ->
     assert done.status_code == 303, done.text
     page = reviewer.get(base)
     assert "重复不规范填报" in page.text
+    assert "scan.pdf" in page.text
     event_id = first_id("event", page.text)
     assert "应予约谈" in page.text  # one unrectified event: grade B, an interview is due
 
@@ -130,6 +131,7 @@ def test_the_reviewer_walks_an_event_to_an_accepted_rectification(desk: Desk) ->
 
     page = reviewer.get(base)
     assert "已建立复核制度" in page.text
+    assert "rules.pdf" in page.text
     action = f"{base}/rectifications/{rect_id}/review"
     done = post(
         reviewer,
