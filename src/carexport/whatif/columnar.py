@@ -9,9 +9,11 @@ read with Polars — a line, its application, its registration record (one per V
 the table's unique key), its inspection reports and its open licenses — and the
 normalised forms (`*_text`, `*_key`, the VIN check, the status letters, the destination
 table row) are computed once per distinct value with the same functions the rules use.
-A confirmation (its SM2 seal, its issuer and the key it was signed with) or a modified
-vehicle (Announcement products, CCC certificates, capacity, Annex 2 materials) is not
-restated here: those lines go through `line_frame` (service.run). The two builds are
+A confirmation's columns (its SM2 seal, its issuer and the key it was signed with) are
+`line_frame`'s own, built once per distinct confirmation named in the chunk and joined
+to its lines. A modified vehicle (Announcement products, CCC certificates, capacity,
+Annex 2 materials) is not restated here: those lines go through `line_frame`
+(service.run). The two builds are
 held to each other column by column by tests/integration/test_whatif_columnar.py.
 """
 
@@ -24,20 +26,21 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, text
 
+from carexport.domain.application import Application, VehicleLine
 from carexport.domain.country import country_code
 from carexport.domain.text import is_blank, normalize_identifier, normalize_text
 from carexport.domain.vin import vin_problem
 from carexport.rules.banned import status_codes
 from carexport.rules.destinations import destination
-from carexport.rules.frame import LINE_SCHEMA
+from carexport.rules.frame import LINE_SCHEMA, line_frame
 
 # Submitted at least once, with content (what the store holds as filed).
 PERIOD = (
     "a.first_submitted_at IS NOT NULL AND a.content IS NOT NULL "
     "AND a.submitted_on >= :start AND a.submitted_on <= :end"
 )
-# The lines this module builds; the others go through line_frame.
-PLAIN = "v.confirmation_id IS NULL AND (v.modified IS NULL OR v.modified = :no)"
+# The lines this module builds; the modified ones go through line_frame.
+PLAIN = "(v.modified IS NULL OR v.modified = :no)"
 
 _SELECT = """
 SELECT v.id AS store_line_id, a.id AS row_id, a.status, a.application_no AS application_id,
@@ -249,7 +252,83 @@ def _with_open_licenses(frame: pl.DataFrame, licenses: pl.DataFrame) -> pl.DataF
     ).drop("_held", "_own")
 
 
-def line_columns(raw: pl.DataFrame, reports: pl.DataFrame, licenses: pl.DataFrame) -> pl.DataFrame:
+# The columns that depend only on the named confirmation and its issuer.
+CONFIRMATION_COLUMNS = (
+    "has_confirmation",
+    "conf_vin_keys",
+    "conf_brand_text",
+    "conf_model_text",
+    "conf_destination_key",
+    "conf_outlet_keys",
+    "conf_revoked",
+    "conf_issued_on",
+    "seal_problem",
+    "issuer_known",
+    "issuer_kind",
+    "issuer_in_announcement",
+    "issuer_brands_text",
+)
+
+Confirmations = Callable[[list[str]], pl.DataFrame]
+
+
+def confirmation_table(engine: Engine) -> Confirmations:
+    """For a list of confirmation ids: `conf_key` and CONFIRMATION_COLUMNS per id, as
+    line_frame builds them (one synthetic line per id, facts from the store's own
+    gatherer: the confirmation, its issuer with brands, the key it was signed with)."""
+
+    def table(ids: list[str]) -> pl.DataFrame:
+        # Imported here: decide imports this module.
+        from carexport.whatif.decide import store_facts
+
+        vehicles = [
+            VehicleLine(vin=f"CONFIRMATION{i}", confirmation_id=c) for i, c in enumerate(ids)
+        ]
+        probe = Application.model_construct(
+            application_id="CONFIRMATIONS",
+            submitted_on=date(2026, 1, 1),
+            enterprise_uscc="",
+            issuing_agency=None,
+            destination_country="",
+            vehicles=vehicles,
+        )
+        frame = line_frame([probe], store_facts(engine, [probe])).frame
+        keyed = frame.select(
+            pl.Series("conf_key", [normalize_identifier(c) for c in ids], dtype=pl.String),
+            *CONFIRMATION_COLUMNS,
+        )
+        unique: pl.DataFrame = keyed.unique("conf_key", keep="first", maintain_order=True)
+        return unique
+
+    return table
+
+
+def _with_confirmations(frame: pl.DataFrame, confirmations: Confirmations) -> pl.DataFrame:
+    frame = _mapped(frame, "confirmation_id", "conf_key", normalize_identifier, pl.String())
+    named = frame["confirmation_id"].drop_nulls().unique().sort().to_list()
+    if named:
+        table = confirmations(named)
+    else:
+        table = pl.DataFrame(
+            schema={"conf_key": pl.String, **{c: LINE_SCHEMA[c] for c in CONFIRMATION_COLUMNS}}
+        )
+    joined = frame.join(table, on="conf_key", how="left", maintain_order="left")
+    return joined.with_columns(
+        pl.col("has_confirmation").fill_null(False),
+        pl.col("issuer_known").fill_null(False),
+        *(
+            pl.col(c).fill_null(pl.lit([], dtype=LINE_SCHEMA[c]))
+            for c in ("conf_vin_keys", "conf_outlet_keys", "issuer_brands_text")
+        ),
+    ).drop("conf_key")
+
+
+def line_columns(
+    raw: pl.DataFrame,
+    reports: pl.DataFrame,
+    licenses: pl.DataFrame,
+    confirmations: Confirmations,
+) -> pl.DataFrame:
     """LINE_SCHEMA (plus EXTRA) for plain lines read by _LINES_SQL, their inspection
     reports and their open licenses."""
     key_of = normalize_identifier
@@ -257,8 +336,6 @@ def line_columns(raw: pl.DataFrame, reports: pl.DataFrame, licenses: pl.DataFram
         line_id=pl.int_range(pl.len(), dtype=pl.Int64),
         has_record=pl.col("record_id").is_not_null(),
         modified=pl.lit(False),
-        has_confirmation=pl.lit(False),
-        issuer_known=pl.lit(False),
     )
     for source, target, fn, dtype in (
         ("enterprise_uscc", "enterprise_key", lambda v: key_of(v) or "", pl.String()),
@@ -284,6 +361,7 @@ def line_columns(raw: pl.DataFrame, reports: pl.DataFrame, licenses: pl.DataFram
     frame = _destinations(frame)
     frame = _with_inspections(frame, reports)
     frame = _with_open_licenses(frame, licenses)
+    frame = _with_confirmations(frame, confirmations)
     absent = [
         (
             pl.lit([], dtype=dtype) if isinstance(dtype, pl.List) else pl.lit(None, dtype=dtype)
@@ -301,6 +379,7 @@ def line_columns(raw: pl.DataFrame, reports: pl.DataFrame, licenses: pl.DataFram
 def plain_chunks(engine: Engine, start: date, end: date, size: int) -> Iterator[pl.DataFrame]:
     """The plain lines of the period, `size` at a time, as LINE_SCHEMA frames."""
     after = 0
+    confirmations = confirmation_table(engine)
     with engine.connect() as conn:
         while True:
             ids = (
@@ -318,7 +397,7 @@ def plain_chunks(engine: Engine, start: date, end: date, size: int) -> Iterator[
             reports = _read(conn, _INSPECTIONS_SQL, params)
             licenses = _read(conn, _OPEN_LICENSES_SQL, params)
             after = int(ids[-1])
-            yield line_columns(raw, reports, licenses)
+            yield line_columns(raw, reports, licenses, confirmations)
 
 
 def empty_frame() -> pl.DataFrame:

@@ -1,4 +1,4 @@
-"""The applications of a period whose lines name a confirmation or are modified, read
+"""The applications of a period with modified vehicles, read
 from the store in chunks, with only those lines (the others are read column-wise,
 whatif.columnar).
 
@@ -89,11 +89,7 @@ def read_chunks(
         for batch in batches:
             for row_id, status, content, license_no in batch.iter_rows():
                 whole = Application.model_validate(orjson.loads(content))
-                kept = [
-                    (i, v)
-                    for i, v in enumerate(whole.vehicles)
-                    if v.confirmation_id is not None or v.modified is True
-                ]
+                kept = [(i, v) for i, v in enumerate(whole.vehicles) if v.modified is True]
                 application = whole.model_copy(update={"vehicles": [v for _, v in kept]})
                 current.positions.append([i for i, _ in kept])
                 current.applications.append(application)

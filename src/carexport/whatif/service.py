@@ -135,7 +135,7 @@ def run(
     # Most lines: read column-wise (whatif.columnar).
     for frame in columnar.plain_chunks(engine, whatif.start, whatif.end, size):
         keep(LineFrame(frame=frame))
-    # Lines naming a confirmation or modified: the single check's own join.
+    # Modified vehicles: the single check's own join.
     for chunk in store_lines.read_chunks(engine, whatif.start, whatif.end, size):
         lines = line_frame(chunk.applications, store_facts(engine, chunk.applications))
         lines = without_own_license(lines, chunk.licenses)
