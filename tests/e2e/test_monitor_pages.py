@@ -21,10 +21,12 @@ def agency_row(html: str, name: str) -> list[str]:
 
 
 def test_the_monitor_sees_every_agencys_counts_and_departures(desk: Desk) -> None:
-    desk.submitted("pass", at=datetime(2026, 3, 2, 2, tzinfo=UTC))  # overdue
     desk.submitted("pass")
     refused = desk.decided(desk.submitted("pass"), "reviewer", Action.REFUSE, "存疑")
     review = desk.decided(desk.submitted("review"), "reviewer", Action.APPROVE, "已整改")
+    # Last: as of 2 March it fails (BAN findings), which puts credit events on the
+    # exporter's record (issue 18) and would send its later applications to review.
+    desk.submitted("pass", at=datetime(2026, 3, 2, 2, tzinfo=UTC))  # overdue
     client = login(make_client(), desk.world.monitor)
     page = client.get("/monitor")
     assert page.status_code == 200
