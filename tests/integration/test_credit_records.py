@@ -412,6 +412,15 @@ def test_findings_of_a_submission_become_events_once_per_fact(desk: World) -> No
         (1, "BAN.INSPECTION_MISSING", done.application_no, date(2026, 3, 2)),
     ]
     assert len({e.vin for e in first}) == 2
+    with UnitOfWork(desk.engine) as uow:
+        entries = [
+            e
+            for e in audit.entries_for(uow.session, [("application", app.id)])
+            if e.verb == credit.SYSTEM_EVENTS_VERB
+        ]
+        assert [sorted(x["id"] for x in e.payload["events"]) for e in entries] == [
+            [e.id for e in first]
+        ]
     # Returned and submitted again with the same findings: the same facts, no new event.
     returned: Application = desk.run(
         applications.decide,

@@ -105,6 +105,9 @@ _CHUNK = 500  # bind parameters per IN list
 # The views' bound on a text field; the service applies Settings.max_note_chars.
 MAX_TEXT_CHARS = 10_000
 SUSPENDED_RULE = "CREDIT.SUSPENDED"
+# The audit verb of the events a submission's findings made (one entry per submission,
+# on the application, listing the events).
+SYSTEM_EVENTS_VERB = "credit.event.record.from_findings"
 # The checker's findings that put an event on the record when an application is
 # submitted, and the Annex 1 item each is: a banned vehicle offered for export (item 1),
 # irregular filling (item 5: 填报不规范).
@@ -899,11 +902,9 @@ def events_from_findings(
             select(CreditEvent.natural_key).where(CreditEvent.natural_key.in_(list(wanted)))
         )
     )
-    made: list[int] = []
-    for fact, (item, rule_id, vin, finding) in wanted.items():
-        if fact in existing:
-            continue
-        event = CreditEvent(
+    now = at.astimezone(UTC)
+    events = [
+        CreditEvent(
             natural_key=fact,
             enterprise_key=key,
             enterprise_uscc=enterprise_uscc,
@@ -915,30 +916,59 @@ def events_from_findings(
             source=EventSource.SYSTEM.value,
             status=EventStatus.RECORDED.value,
             version=1,
-            recorded_at=at.astimezone(UTC),
+            recorded_at=now,
             application_id=application_id,
             application_no=application_no,
             vin=vin,
             rule_id=rule_id,
         )
-        uow.session.add(event)
-        uow.session.flush()
-        _history(
-            uow,
-            kind=CreditObject.EVENT,
-            view=_event_view(event),
+        for fact, (item, rule_id, vin, finding) in wanted.items()
+        if fact not in existing
+    ]
+    if not events:
+        return []
+    # One flush for all (one multi-row INSERT), one history row each, and one audit
+    # entry for the submission's events: an entry per event cost ~7 ms each (the
+    # chain's head is taken and hashed per entry), ~0.3-0.6 s for a 20-vehicle
+    # application failing twice per vehicle.
+    uow.session.add_all(events)
+    uow.session.flush()
+    views = [_event_view(e) for e in events]
+    uow.session.add_all(
+        CreditHistory(
             enterprise_key=key,
-            action=CreditAction.RECORD,
+            object_kind=CreditObject.EVENT.value,
+            object_id=v.id,
+            action=CreditAction.RECORD.value,
             from_status=None,
-            to_status=EventStatus.RECORDED,
+            to_status=EventStatus.RECORDED.value,
             reason=None,
-            actor=None,
-            now=at.astimezone(UTC),
+            user_id=None,
+            at=now,
             on=on,
-            payload={"item": item, "rule": rule_id, "vin": vin, "application_id": application_no},
+            version=v.version,
+            snapshot=_snapshot(v),
         )
-        made.append(event.id)
-    return made
+        for v in views
+    )
+    audit.append(
+        uow.session,
+        verb=SYSTEM_EVENTS_VERB,
+        object_kind="application",
+        object_id=application_id,
+        actor=None,
+        versions={"from": None, "to": 1},
+        payload={
+            "application_id": application_no,
+            "enterprise_uscc": enterprise_uscc,
+            "on": on.isoformat(),
+            "events": [
+                {"id": v.id, "item": v.item, "rule": v.rule_id, "vin": v.vin} for v in views
+            ],
+        },
+        at=now,
+    )
+    return [v.id for v in views]
 
 
 def check_submission(*, verdict: Mapping[str, Any], status: str, version: int) -> None:

@@ -51,6 +51,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "application.note.shared": ("给企业的备注", "Note to the exporter"),
     "application.material.attached": ("上传附件2材料", "Annex 2 material attached"),
     "application.material.removed": ("移除附件2材料", "Annex 2 material removed"),
+    # issue 18: the submission's FILL / BAN findings put on the exporter's credit record
+    "credit.event.record.from_findings": ("记入企业信用记录", "Put on the credit record"),
     "license.issued": ("签发许可证", "License issued"),
     "license.extended": ("许可证延期", "License extended"),
 }
