@@ -68,7 +68,9 @@ def test_plain_lines_read_column_wise_equal_the_single_checks_join(demo_engine: 
     )
 
 
-def test_the_outcome_does_not_depend_on_the_chunks(demo_engine: Engine) -> None:
+def test_the_outcome_does_not_depend_on_the_chunks_or_the_partition(
+    demo_engine: Engine,
+) -> None:
     whatif = service.WhatIf.parse(
         start=PERIOD[0], end=PERIOD[1], as_of=None, settings=["n180.days=365"]
     )
@@ -79,3 +81,24 @@ def test_the_outcome_does_not_depend_on_the_chunks(demo_engine: Engine) -> None:
     assert whole["changed"].sum() > 0
     assert service.summary(whatif, whole) == service.summary(whatif, small)
     assert_frame_equal(service.changed_lines(whole), service.changed_lines(small))
+    # docs/deploy.md: a year split by month and agency sums to the whole year.
+    parts = []
+    agencies = whole["issuing_agency"].unique().to_list()
+    for month_start, month_end in (
+        (date(2025, 1, 1), date(2026, 3, 31)),
+        (date(2026, 4, 1), PERIOD[1]),
+    ):
+        for agency in agencies:
+            part = service.WhatIf.parse(
+                start=month_start,
+                end=month_end,
+                as_of=None,
+                settings=["n180.days=365"],
+                agency=agency,
+            )
+            parts.append(service.run(engine=demo_engine, whatif=part))
+    summed = pl.concat(parts)
+    assert summed.height == whole.height
+    merged = service.tables(summed)
+    for name, table in service.tables(whole).items():
+        assert_frame_equal(merged[name].sort("value"), table.sort("value"))

@@ -79,6 +79,10 @@ def whatif(
         list[str] | None,
         typer.Option("--set", help="参数=值，可重复 / NAME=VALUE, repeatable, e.g. n180.days=365"),
     ] = None,
+    agency: Annotated[
+        str | None,
+        typer.Option("--agency", help="仅该发证机构 / one issuing agency's lines (a partition)"),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -94,6 +98,7 @@ def whatif(
         end=_day(end, "--to") or date.max,
         as_of=_day(as_of, "--as-of"),
         settings=list(settings or []),
+        agency=agency,
     )
     _ready()
     folder = out or Path(f"whatif-{request.start.isoformat()}-{request.end.isoformat()}")

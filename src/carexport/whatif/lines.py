@@ -20,14 +20,11 @@ from sqlalchemy import Engine, text
 
 from carexport.config import get_settings
 from carexport.domain.application import Application
-from carexport.whatif.columnar import PLAIN
+from carexport.whatif.columnar import PERIOD, PLAIN
 
 # Submitted at least once (an agency has seen it), with content: what the store holds
 # as filed. Drafts never filed are not exports a regulator asks about.
-_WHERE = (
-    "a.first_submitted_at IS NOT NULL AND a.content IS NOT NULL "
-    "AND a.submitted_on >= :start AND a.submitted_on <= :end"
-)
+_WHERE = PERIOD
 
 APPLICATIONS_SQL = f"""
 SELECT a.id AS row_id, a.status, CAST(a.content AS TEXT) AS content,
@@ -60,13 +57,14 @@ class Chunk:
         return sum(len(a.vehicles) for a in self.applications)
 
 
-def count_lines(engine: Engine, start: date, end: date) -> int:
+def count_lines(engine: Engine, start: date, end: date, agency: str = "") -> int:
+    params = {"start": start, "end": end, "agency": agency}
     with engine.connect() as conn:
-        return int(conn.execute(text(COUNT_SQL), {"start": start, "end": end}).scalar_one())
+        return int(conn.execute(text(COUNT_SQL), params).scalar_one())
 
 
 def read_chunks(
-    engine: Engine, start: date, end: date, chunk_rows: int | None = None
+    engine: Engine, start: date, end: date, chunk_rows: int | None = None, agency: str = ""
 ) -> Iterator[Chunk]:
     """Whole applications (never split across chunks), about `chunk_rows` lines each."""
     size = chunk_rows or get_settings().whatif_chunk_rows
@@ -78,7 +76,9 @@ def read_chunks(
             conn,
             iter_batches=True,
             batch_size=_BATCH,
-            execute_options={"parameters": {"start": start, "end": end, "no": False}},
+            execute_options={
+                "parameters": {"start": start, "end": end, "agency": agency, "no": False}
+            },
             schema_overrides={
                 "row_id": pl.Int64,
                 "status": pl.String,

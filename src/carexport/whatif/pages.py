@@ -128,7 +128,9 @@ def _start_whatif(request: Request, actor: Actor, form: dict[str, str]) -> Respo
             raise InvalidInput(problems)
         assert start is not None
         assert end is not None
-        whatif = service.WhatIf.parse(start=start, end=end, as_of=as_of, settings=settings)
+        whatif = service.WhatIf.parse(
+            start=start, end=end, as_of=as_of, settings=settings, agency=form.get("agency")
+        )
     except InvalidInput as exc:
         return _form_page(request, form=form, errors=field_errors(exc), status_code=422)
     except CarexportError as exc:  # an unknown parameter or a value that fits no unit

@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from carexport.config import get_settings
+from carexport.domain.text import normalize_text
 from carexport.errors import InputProblem, InvalidInput
 from carexport.rules.frame import LineFrame, line_frame
 from carexport.rules.parameters import default_parameters
@@ -43,9 +44,23 @@ class WhatIf:
     end: date
     as_of: date | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+    # One issuing agency's lines only (a part of a national year split by agency).
+    agency: str | None = None
+
+    @property
+    def agency_key(self) -> str:
+        return normalize_text(self.agency) or ""
 
     @classmethod
-    def parse(cls, *, start: date, end: date, as_of: date | None, settings: list[str]) -> WhatIf:
+    def parse(
+        cls,
+        *,
+        start: date,
+        end: date,
+        as_of: date | None,
+        settings: list[str],
+        agency: str | None = None,
+    ) -> WhatIf:
         if end < start:
             raise InvalidInput(
                 [
@@ -56,7 +71,8 @@ class WhatIf:
             )
         overrides = default_parameters().parse_overrides(settings)
         default_parameters().with_overrides(overrides)  # a value that fits no unit: now
-        return cls(start=start, end=end, as_of=as_of, overrides=overrides)
+        agency = agency.strip() if agency and agency.strip() else None
+        return cls(start=start, end=end, as_of=as_of, overrides=overrides, agency=agency)
 
     def as_parameters(self) -> dict[str, Any]:
         """JSON for the job row (and back with `from_parameters`)."""
@@ -65,6 +81,7 @@ class WhatIf:
             "to": self.end.isoformat(),
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "set": [f"{k}={as_text(v)}" for k, v in self.overrides.items()],
+            "agency": self.agency,
         }
 
     @classmethod
@@ -74,6 +91,7 @@ class WhatIf:
             end=date.fromisoformat(params["to"]),
             as_of=date.fromisoformat(params["as_of"]) if params.get("as_of") else None,
             settings=list(params.get("set") or []),
+            agency=params.get("agency"),
         )
 
     def scenarios(self) -> tuple[Scenario, Scenario]:
@@ -117,7 +135,8 @@ def run(
     """Every line of the period with `decision_before/after`, `rules_before/after` and
     the report's dimensions, in submission order."""
     size = chunk_rows or get_settings().whatif_chunk_rows
-    total = store_lines.count_lines(engine, whatif.start, whatif.end)
+    agency = whatif.agency_key
+    total = store_lines.count_lines(engine, whatif.start, whatif.end, agency)
     scenarios = whatif.scenarios()
     done = 0
     decided: list[pl.DataFrame] = []
@@ -133,10 +152,10 @@ def run(
     if on_progress is not None:
         on_progress(0, total)
     # Most lines: read column-wise (whatif.columnar).
-    for frame in columnar.plain_chunks(engine, whatif.start, whatif.end, size):
+    for frame in columnar.plain_chunks(engine, whatif.start, whatif.end, size, agency):
         keep(LineFrame(frame=frame))
     # Modified vehicles: the single check's own join.
-    for chunk in store_lines.read_chunks(engine, whatif.start, whatif.end, size):
+    for chunk in store_lines.read_chunks(engine, whatif.start, whatif.end, size, agency):
         lines = line_frame(chunk.applications, store_facts(engine, chunk.applications))
         lines = without_own_license(lines, chunk.licenses)
         counts = [len(a.vehicles) for a in chunk.applications]
