@@ -229,6 +229,8 @@ def test_refuses_the_wrong_role_agency_version_reason_and_enterprise(desk: World
     with pytest.raises(InvalidInput):
         event(desk, item=8)
     with pytest.raises(InvalidInput):
+        event(desk, day=TODAY + timedelta(days=1))  # an event has happened
+    with pytest.raises(InvalidInput):
         event(desk, files=[Upload("a.exe", b"MZ\x90\x00")])
     interview: credit.InterviewView = desk.run(
         credit.schedule_interview,

@@ -142,17 +142,11 @@ def _credit_event_row(r: Any) -> Row:
 CREDIT_EVENT_TABLE = RecordTable(_CREDIT_EVENTS, _credit_event_row)
 
 
-def _counts(event: CreditEvent, as_of: date | None) -> bool:
-    """An event counts unless annulled (by `as_of`, when given: see credit_record)."""
-    return event.status != EventStatus.ANNULLED
-
-
-def credit_events(
-    *, uow: UnitOfWork, enterprise_keys: Iterable[str | None], as_of: date | None = None
-) -> list[f.CreditEvent]:
+def credit_events(*, uow: UnitOfWork, enterprise_keys: Iterable[str | None]) -> list[f.CreditEvent]:
     """The events of these enterprises (USCCs normalised), in insertion order, as the
-    checker reads them. Annulled events do not count. With `as_of`, each event's
-    rectification status is the one it had on that day (the history)."""
+    checker reads them (FACTS credit_events): annulled events do not count, and an
+    event under a rectification order carries the order's state (none / submitted /
+    accepted)."""
     found: dict[int, CreditEvent] = {}
     items = sorted({k for k in enterprise_keys if k is not None})
     for start in range(0, len(items), _CHUNK):
@@ -161,7 +155,7 @@ def credit_events(
         )
         for event in uow.session.scalars(query):
             found[event.id] = event
-    events = [found[i] for i in sorted(found) if _counts(found[i], as_of)]
+    events = [found[i] for i in sorted(found) if found[i].status != EventStatus.ANNULLED]
     return [
         f.CreditEvent.model_validate(
             {
@@ -738,6 +732,14 @@ def record_event(
     if item not in ITEM_LABELS:
         raise InvalidInput(
             [InputProblem("body", "item", "须为1至7 / must be 1 to 7", "annex1_item")]
+        )
+    if date > _when(at)[1]:
+        raise InvalidInput(
+            [
+                InputProblem(
+                    "body", "date", "事件日期晚于今天 / the event's date is after today", "future"
+                )
+            ]
         )
     body = _text(description, "description", required=True)
     now, today = _when(at)
