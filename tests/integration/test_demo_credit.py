@@ -20,7 +20,12 @@ from carexport.credit.pages import graded
 from carexport.db import UnitOfWork
 from carexport.demo import generate_world
 from carexport.demo import service as demo
-from carexport.demo.credit import REINSTATED_USERNAME, STATES, plan_credit_states
+from carexport.demo.credit import (
+    REINSTATED_USERNAME,
+    RELATED_ORIGIN,
+    STATES,
+    plan_credit_states,
+)
 from carexport.demo.files import write_feeds
 from carexport.demo.people import DEMO_PASSWORD, choose_people
 from carexport.demo.workflow import feeds_without
@@ -63,7 +68,8 @@ def test_the_demo_world_holds_an_enterprise_in_every_credit_state(
         actions = demo.load_workflow(
             uow=uow, world=world, people=people, licenses=feeds["licenses"], today=TODAY
         )
-    assert actions["credit:suspended"] == 2
+    # The world's decision, the related company's origin, the reinstated exporter's.
+    assert actions["credit:suspended"] == 3
     assert actions["credit:reinstated"] == 1
 
     with UnitOfWork(engine) as uow:
@@ -99,6 +105,11 @@ def test_the_demo_world_holds_an_enterprise_in_every_credit_state(
     record, grade, _ = state_of("suspended")
     assert record.suspended is not None
     assert grade == Grade.D
+    # The same decision as the world's FACTS: the store's check names what the file's does.
+    assert record.suspended.decision_no == world.facts.suspensions[0].decision_id
+    assert record.suspended.suspended_on == world.facts.suspensions[0].suspended_on
+    record, grade, _ = state_of(RELATED_ORIGIN)
+    assert (record.suspended is not None, grade) == (True, Grade.D)
     _, grade, codes = state_of("related to a suspended one")
     assert "RELATED_SUSPENDED" in codes
     assert grade == Grade.C

@@ -9,6 +9,7 @@ credit service as an agency's staff (and the exporters) would have made them.
 | rectifying | an exporter with a login | an event, the interview held, an order running |
 | evidence submitted | an exporter with a login | an order whose evidence awaits the agency |
 | overdue | an exporter with a login | an item 2 event, an order past its deadline |
+| suspended | the world's suspended exporter | its 2025 events, the world's own decision |
 | suspended | the origin of a 另设企业 pair | repeat events, an overdue order, a decision |
 | related | the pair's other company | shares the suspended one's legal representative |
 | reinstated | an exporter, given a login here | suspended, rectified, reinstated months ago |
@@ -44,6 +45,7 @@ _SEED_SALT = 18  # the credit record's generator: the world's seed, salted (issu
 # The first day an action may be dated: the credit parameters are in force from
 # LAW_2026, and the exit grounds of a day are computed with them.
 FIRST_ACTION_DAY = LAW_2026 + timedelta(days=4)
+RELATED_ORIGIN = "suspended, with a related company"  # the pair's origin, when not the above
 REINSTATED_USERNAME = "credit-reinstated"  # DEMO ONLY, password DEMO_PASSWORD (README)
 
 # A one-page PDF: what an evidence file looks like to the checker of magic bytes.
@@ -256,6 +258,7 @@ STATES = (
     "suspended",
     "related to a suspended one",
     "reinstated",
+    RELATED_ORIGIN,
 )
 
 
@@ -284,12 +287,19 @@ def plan_credit_states(world: DemoWorld, people: People) -> dict[str, str]:
         if e.legal_representative_id:
             by_person.setdefault(e.legal_representative_id, []).append(e.uscc)
     pairs = sorted(sorted(group) for group in by_person.values() if len(group) > 1)
+    decided = [d.enterprise_uscc for d in world.facts.suspensions]
+    if decided:
+        plan["suspended"] = decided[0]  # the world's own decision (FACTS suspensions)
     if pairs:
+        # 另设企业: the pair's origin (more events) is suspended here too, so that the
+        # other company is related to a suspended one.
         origin = max(pairs[0], key=lambda u: (counts[u], u in people.filing, u))
-        plan["suspended"] = origin
+        plan.setdefault("suspended", origin)
+        if origin != plan["suspended"]:
+            plan[RELATED_ORIGIN] = origin
         plan["related to a suspended one"] = next(u for u in pairs[0] if u != origin)
     elif others:
-        plan["suspended"] = others[0]
+        plan.setdefault("suspended", others[0])
     used = set(plan.values())
     filing = [u for u in filing if u not in used]
     for state, uscc in zip(("rectifying", "evidence submitted", "overdue"), filing, strict=False):
@@ -319,8 +329,23 @@ def add_credit_states(
     plan = plan_credit_states(world, people)
     counts = Counter(e.enterprise_uscc for e in world.facts.credit_events)
 
-    if "suspended" in plan:
-        origin = plan["suspended"]
+    decisions = {d.enterprise_uscc: d for d in world.facts.suspensions}
+    if plan.get("suspended") in decisions:
+        # The same decision as the world's FACTS hold (the first suspension made here
+        # gets its number, CS-2026-000001): the store's check and the file's agree.
+        decision = decisions[plan["suspended"]]
+        when = datetime.combine(decision.suspended_on, time(9), OFFICE_ZONE)
+        credit.suspend(
+            uow=uow,
+            actor=run.reviewer(decision.enterprise_uscc),
+            enterprise_uscc=decision.enterprise_uscc,
+            reason=decision.reason or "",
+            at=when,
+        )
+        run.actions["credit:suspended"] += 1
+    for origin in [plan[k] for k in ("suspended", RELATED_ORIGIN) if k in plan]:
+        if origin in decisions:
+            continue
         events = [
             run.event(origin, 5, 70, files=True),
             run.event(origin, run.rng.choice((4, 7)), 65),

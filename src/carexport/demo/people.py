@@ -86,6 +86,11 @@ def choose_people(world: DemoWorld, *, today: date) -> People:
         for i in world.injections
         if i.problem in _REVIEW_CREDIT and i.enterprise_uscc is not None
     }
+    # An exporter suspended from filing (FACTS suspensions) files nothing here: its
+    # submissions would be refused (CREDIT.SUSPENDED).
+    suspended = {s.enterprise_uscc for s in world.facts.suspensions}
+    for uscc in suspended:
+        counts.pop(uscc, None)
     ranked = sorted(counts, key=lambda uscc: (-counts[uscc], uscc))
     # The one under review files often and lately, so that a countersign is open today.
     lately: Counter[str] = Counter(

@@ -77,6 +77,7 @@ class Problem(StrEnum):
     CREDIT_RECTIFIED = "credit_rectified"
     CREDIT_INTERVIEW = "credit_interview"
     CREDIT_RELATED_PARTY = "credit_related_party"
+    CREDIT_SUSPENDED = "credit_suspended"
 
 
 @dataclass(frozen=True)
@@ -226,5 +227,12 @@ SPECS: dict[Problem, ProblemSpec] = {
         0.02,
         "CREDIT.RELATED_PARTY",
         note="a new company with the legal representative of one under rectification",
+    ),
+    Problem.CREDIT_SUSPENDED: _e(
+        0.01,
+        "CREDIT.SUSPENDED",
+        "CREDIT.RECTIFICATION_REQUIRED",
+        "CREDIT.INTERVIEW_DUE",
+        note="suspended from filing from 2026-01-01 (退出): three events in 2025, none rectified",
     ),
 }

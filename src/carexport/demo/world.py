@@ -88,6 +88,7 @@ from carexport.domain.facts import (
     OpenLicense,
     Rectification,
     Registration,
+    Suspension,
 )
 from carexport.domain.uscc import uscc_check_character
 from carexport.domain.vin import CHECK_POSITION, with_check_digit
@@ -101,6 +102,12 @@ _VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
 _USCC_ORG_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # GB 16735 / ISO 3779 model-year codes (position 10).
 _YEAR_CODES = dict(zip(range(2010, 2031), "ABCDEFGHJKLMNPRSTVWXY", strict=True))
+# The demo's suspension decision (退出): from the first day of the credit regime.
+SUSPENDED_ON = LAW_2026
+SUSPENSION_REASON = (
+    "回溯期内多次失信且未整改，暂停出口许可申请资格 / repeated events, none rectified"
+)
+_SUSPENDED_EVENTS = ((5, date(2025, 3, 10)), (5, date(2025, 6, 18)), (7, date(2025, 10, 9)))
 # 648号 附件1 items, with the note an inspector would write.
 _CREDIT_NOTES = {
     1: "出口禁止出口的车辆",
@@ -598,6 +605,15 @@ class _Builder:
                 batch.exporter = twin
                 pool.remove(batch)
 
+        # 退出: one exporter suspended from filing from the start of the regime (FACTS
+        # suspensions): every 2026 application of it fails. Chosen last and without the
+        # generator, so the rest of the world is as it was: the least busy of those that
+        # still apply in 2026 (people.py leaves it out of the workflow's filing).
+        busy = Counter(b.exporter.uscc for b in self._clean_batches(from_2026=True))
+        free = [e for e in active if e.credit is None and busy[e.uscc]]
+        if free:
+            min(free, key=lambda e: (busy[e.uscc], e.uscc)).credit = Problem.CREDIT_SUSPENDED
+
     def _assign_application_problems(self) -> None:
         clean = self._clean_batches()
         # Every batch carries exactly one problem at most; draw from a shrinking pool.
@@ -779,6 +795,7 @@ class _Builder:
                 for e in self.exporters
             ],
             credit_events=self._credit_events(),
+            suspensions=self._suspensions(),
             modifier_capacity=self._capacity(),
             open_licenses=self.open_licenses,
         )
@@ -1191,6 +1208,23 @@ class _Builder:
             )
         return rows
 
+    def _suspensions(self) -> list[Suspension]:
+        """The decisions suspending the CREDIT_SUSPENDED exporters, numbered as the
+        credit service numbers its own (demo/credit.py makes the same decision there)."""
+        out: list[Suspension] = []
+        for exporter in self.exporters:
+            if exporter.credit == Problem.CREDIT_SUSPENDED:
+                out.append(
+                    Suspension(
+                        enterprise_uscc=exporter.uscc,
+                        decision_id=f"CS-{SUSPENDED_ON.year}-{len(out) + 1:06d}",
+                        suspended_on=SUSPENDED_ON,
+                        agency=exporter.province.agency,
+                        reason=SUSPENSION_REASON,
+                    )
+                )
+        return out
+
     def _credit_events(self) -> list[CreditEvent]:
         rng = self.rng
         events = []
@@ -1208,6 +1242,18 @@ class _Builder:
                 plan = [(self._pick((2, 3)), Rectification.SUBMITTED)]
             elif exporter.credit == Problem.CREDIT_RECTIFIED:
                 plan = [(5, Rectification.ACCEPTED), (self._pick((4, 7)), Rectification.ACCEPTED)]
+            elif exporter.credit == Problem.CREDIT_SUSPENDED:
+                # Fixed days: no draw from the generator, which later rows share.
+                for item, day in _SUSPENDED_EVENTS:
+                    events.append(
+                        CreditEvent(
+                            enterprise_uscc=exporter.uscc,
+                            item=item,
+                            date=day,
+                            note=_CREDIT_NOTES[item],
+                            rectification=Rectification.NONE,
+                        )
+                    )
             elif exporter.credit == Problem.CREDIT_INTERVIEW:
                 plan = [(self._pick((5, 7)), Rectification.NONE)]
             for item, rectification in plan:
@@ -1236,6 +1282,8 @@ _STREETS = ("Central Avenue", "Industrial Road", "Auto Park", "Ring Road", "Trad
 # Problems a checker would not let through to a license (fail or review), and the
 # credit states that make a 2026 application a review.
 _REVIEW_CREDIT = (Problem.CREDIT_REPEATED, Problem.CREDIT_SERIOUS, Problem.CREDIT_RELATED_PARTY)
+# ... and the one that fails them (CREDIT.SUSPENDED).
+_FAIL_CREDIT = (Problem.CREDIT_SUSPENDED,)
 
 
 class _AfterLicense:
@@ -1263,7 +1311,9 @@ class _AfterLicense:
             return False
         if any(car.problem is not None for car in batch.cars):
             return False
-        return not (batch.submitted >= LAW_2026 and batch.exporter.credit in _REVIEW_CREDIT)
+        return not (
+            batch.submitted >= LAW_2026 and batch.exporter.credit in _REVIEW_CREDIT + _FAIL_CREDIT
+        )
 
     def _days(self, bounds: tuple[int, int]) -> timedelta:
         return timedelta(days=self.rng.randint(*bounds))
