@@ -666,3 +666,41 @@ def test_of_an_acceptance_and_a_rejection_at_once_exactly_one_wins(desk: World) 
     record: credit.CreditRecord = desk.run(credit.credit_record, "reviewer", enterprise_uscc=USCC)
     assert [r.status for r in record.rectifications] == [won[0].status]
     assert chain_holds(desk) == 4  # record, order, submit and the one that won
+
+
+def test_a_reconciliation_puts_each_fact_on_the_record_once(desk: World) -> None:
+    overdue = credit.Fact(
+        key=("deregistration", "LGXCE4CB3P0123789"),
+        enterprise_uscc=USCC,
+        item=5,
+        date=date(2026, 3, 1),
+        description="出口后逾期未办理注销登记",
+        vin="LGXCE4CB3P0123789",
+        document_no="020220260000001",
+    )
+    with UnitOfWork(desk.engine) as uow:
+        made = credit.record_facts(
+            uow=uow,
+            facts=[overdue, overdue],
+            source=credit.EventSource.RECONCILIATION,
+            at=MARCH_2,
+            verb="monitoring.reconciled",
+            object_kind="reconciliation",
+            object_id="2026-03",
+        )
+        again = credit.record_facts(
+            uow=uow,
+            facts=[overdue],
+            source=credit.EventSource.RECONCILIATION,
+            at=MARCH_2,
+            verb="monitoring.reconciled",
+            object_kind="reconciliation",
+            object_id="2026-03",
+        )
+        uow.commit()
+    assert (len(made), again) == (1, [])
+    record: credit.CreditRecord = desk.run(credit.credit_record, "reviewer", enterprise_uscc=USCC)
+    assert [(e.source, e.document_no, e.recorded_by) for e in record.events] == [
+        ("reconciliation", "020220260000001", None)
+    ]
+    assert chain_holds(desk) == 1
