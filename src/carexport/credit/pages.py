@@ -245,11 +245,6 @@ def _history(record: credit.CreditRecord, names: dict[int, str], actor: Actor) -
     return rows
 
 
-def deadline_hints(today: date) -> tuple[int, date]:
-    days, deadline = credit.rectification_deadline(today)
-    return days, deadline
-
-
 def page_context(
     uow: UnitOfWork, request: Request, actor: Actor, uscc: str, as_of: date
 ) -> dict[str, Any]:
@@ -280,7 +275,8 @@ def page_context(
     }
     live = [e for e in record.events if e.status != "annulled"]
     apps, more = page_queries.applications_of(uow=uow, actor=actor, uscc=found.uscc, as_of=as_of)
-    working_days, deadline = deadline_hints(today)
+    # The deadline an order made today would get, shown before it is sent.
+    working_days, deadline = credit.rectification_deadline(today)
     mine = actor.org_id
     return {
         "e": {
@@ -296,7 +292,6 @@ def page_context(
         "on_today": today,
         "past": past,
         "grade": result,
-        "grade_labels": GRADE_LABELS,
         "chart": data,
         "chart_svg": chart.render_svg(data, lang=lang),
         "items": chart.ITEMS,
@@ -352,21 +347,20 @@ def page_context(
         "can_submit": actor.role == Role.APPLICANT and not past,
         "deadline_hint": (working_days, deadline),
         "max_file_bytes": get_settings().max_material_bytes,
-        "status_labels": STATUS_LABELS,
-        "source_labels": SOURCE_LABELS,
         "back": _back(actor),
-        "nav_current": "/review" if agency else None,
+        # The section the page belongs to in each role's navigation.
+        "nav_current": "/review"
+        if agency
+        else "/monitor"
+        if actor.role == Role.MONITOR
+        else "/applications",
     }
 
 
-def _back(actor: Actor) -> tuple[str, str, str] | None:
+def _back(actor: Actor) -> tuple[str, str, str]:
     if actor.role == Role.APPLICANT:
         return ("/applications", "我的申请", "My applications")
-    if actor.role in AGENCY_ROLES:
-        return ("/credit", "信用监管", "Credit supervision")
-    if actor.role == Role.MONITOR:
-        return ("/credit", "信用监管", "Credit supervision")
-    return None
+    return ("/credit", "信用监管", "Credit supervision")
 
 
 def _flat(view: Any, **extra: Any) -> dict[str, Any]:
