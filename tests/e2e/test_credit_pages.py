@@ -330,3 +330,81 @@ def test_an_evidence_file_downloads_for_those_who_may_read_its_record(desk: Desk
     monitor = login(make_client(), desk.world.monitor)
     assert monitor.get(f"/credit/files/{file_id}").status_code == 200
     assert login(make_client(), desk.world.reviewer).get("/credit/files/99999").status_code == 404
+
+
+def test_rejected_evidence_then_a_suspension_and_a_reinstatement_through_the_forms(
+    desk: Desk,
+) -> None:
+    uscc = document("pass")["enterprise_uscc"]
+    base = page_of(uscc)
+    reviewer_actor = desk.actor(desk.world.reviewer)
+    with UnitOfWork(desk.engine) as uow:
+        event = credit.record_event(
+            uow=uow,
+            actor=reviewer_actor,
+            enterprise_uscc=uscc,
+            item=3,
+            date=FEB.date(),
+            description="车况不实",
+            at=FEB,
+        )
+    with UnitOfWork(desk.engine) as uow:
+        rect = credit.order_rectification(
+            uow=uow,
+            actor=reviewer_actor,
+            enterprise_uscc=uscc,
+            event_ids=[event.id],
+            measures="整改",
+            at=FEB,
+        )
+    with UnitOfWork(desk.engine) as uow:
+        credit.submit_rectification_evidence(
+            uow=uow,
+            actor=desk.actor("pass.applicant"),
+            rectification_id=rect.id,
+            version=rect.version,
+            note="已整改",
+        )
+    reviewer = login(make_client(), desk.world.reviewer)
+    page = reviewer.get(base)
+    action = f"{base}/rectifications/{rect.id}/review"
+    version = version_in(action, page.text)
+    # A rejection without its reason is refused beside the field, the form open.
+    refused = post(reviewer, action, {"version": version, "decision": "reject", "reason": " "})
+    assert refused.status_code == 422
+    assert f'id="review-{rect.id}-reason-error"' in refused.text
+    done = post(reviewer, action, {"version": version, "decision": "reject", "reason": "材料不全"})
+    assert done.status_code == 303
+    page = reviewer.get(base)
+    assert "未通过，待重新提交" in page.text
+    assert "整改未通过验收" in page.text  # the exit grounds, in words, on the suspend form
+    # The same form sent twice: the second is stale (409), flashed, nothing changes.
+    stale = post(reviewer, action, {"version": version, "decision": "accept"})
+    assert stale.status_code == 303
+    assert "刷新" in reviewer.get(base).text
+
+    assert post(reviewer, base + "/suspend", {"reason": ""}).status_code == 422
+    assert post(reviewer, base + "/suspend", {"reason": "整改未通过"}).status_code == 303
+    page = reviewer.get(base)
+    assert 'id="suspension-banner"' in page.text
+    assert 'class="grade-box grade-D"' in page.text
+    decision = re.search(r'name="suspension_id" value="(\d+)"', page.text)
+    assert decision
+    action = f"{base}/reinstate"
+    done = post(
+        reviewer,
+        action,
+        {
+            "suspension_id": decision.group(1),
+            "version": version_in(action, page.text),
+            "reason": "复查合格",
+        },
+    )
+    assert done.status_code == 303
+    page = reviewer.get(base)
+    assert 'id="suspension-banner"' not in page.text
+    assert "已恢复" in page.text
+    # The exporter sees its suspension history, and the agency as 发证机构 only.
+    own = login(make_client(), "pass.applicant").get(base).text
+    assert "复查合格" in own
+    assert desk.world.reviewer not in own.split('id="history-heading"')[1]
