@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from stdnum.cn import ric
+
 from carexport.demo.problems import SPECS, Problem, Unit
 from carexport.demo.tables import (
     BATCH_SIZE_EXPONENT,
@@ -107,6 +109,8 @@ SUSPENDED_ON = LAW_2026
 SUSPENSION_REASON = (
     "回溯期内多次失信且未整改，暂停出口许可申请资格 / repeated events, none rectified"
 )
+# Regions of the demo's ID numbers: codes python-stdnum's table accepts for these years.
+_ID_REGIONS = ("110101", "110102", "110105", "120101", "120103", "310101", "310104")
 _SUSPENDED_EVENTS = ((5, date(2025, 3, 10)), (5, date(2025, 6, 18)), (7, date(2025, 10, 9)))
 # 648号 附件1 items, with the note an inspector would write.
 _CREDIT_NOTES = {
@@ -284,7 +288,12 @@ class _Builder:
                 return code
 
     def _person(self) -> str:
-        return f"P{next(self.persons):07d}"
+        """A resident ID number (GB 11643, with its check character) made from a counter,
+        not from the generator: region, birth date and sequence follow the count."""
+        n = next(self.persons)
+        born = date(1960, 1, 1) + timedelta(days=(n * 97) % 11000)
+        first17 = f"{_ID_REGIONS[n % len(_ID_REGIONS)]}{born:%Y%m%d}{n % 1000:03d}"
+        return first17 + ric.calc_check_digit(first17 + "0")
 
     def _key(self) -> PrivateKey:
         # Derived from the seed, so a world's public keys are reproducible.
