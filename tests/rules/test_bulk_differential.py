@@ -95,3 +95,26 @@ def test_one_as_of_for_all_lines_agrees_with_the_single_check(day: date) -> None
     result = evaluate_frame(lines, as_of=day)
     assert result.lines["as_of"].unique().to_list() == [day]
     _agree(result, world_, lines.index or FactIndex(world_.facts), as_of=day, applications=800)
+
+
+def test_the_world_sits_on_both_sides_of_every_threshold() -> None:
+    _, lines = world()
+    c = pl.col
+    registered = pl.coalesce("rec_registration_date", "registration_date")
+    days = (c("submitted_on") - registered).dt.total_days()
+    scrap = (c("rec_scrap_due_date") - c("submitted_on")).dt.total_days()
+    inspected = c("inspections").list.eval(pl.element().struct.field("inspected_on"))
+    age = c("submitted_on").dt.offset_by("-1y")  # any anniversary
+    counts = lines.frame.select(
+        *[(days == d).sum().alias(f"days {d}") for d in (179, 180, 181, 364, 365, 366)],
+        *[(scrap == d).sum().alias(f"scrap {d}") for d in (364, 365, 366, 499, 500, 501)],
+        inspected.list.contains(c("submitted_on")).sum().alias("inspected on as_of"),
+        inspected.list.contains(c("submitted_on") + pl.duration(days=1))
+        .sum()
+        .alias("inspected the day after"),
+        (c("rec_transfer_for_export_date") == date(2025, 12, 31)).sum().alias("transfer 12-31"),
+        (c("rec_transfer_for_export_date") == date(2026, 1, 1)).sum().alias("transfer 01-01"),
+        ((registered.dt.month() == 2) & (registered.dt.day() == 29)).sum().alias("29 February"),
+        (registered.dt.day() == age.dt.day()).sum().alias("on an anniversary day"),
+    ).row(0, named=True)
+    assert all(n > 0 for n in counts.values()), counts
