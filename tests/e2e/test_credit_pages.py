@@ -121,6 +121,8 @@ def test_the_reviewer_walks_an_event_to_an_accepted_rectification(desk: Desk) ->
     assert own.status_code == 200
     action = f"{base}/rectifications/{rect_id}/evidence"
     assert action in own.text
+    assert f'id="owed-{rect_id}"' in own.text  # what it owes, at the top of its page
+    assert "2026-04-13" in own.text
     done = post(
         exporter,
         action,

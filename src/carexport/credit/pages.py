@@ -290,6 +290,7 @@ def page_context(
         "base": page_url(found.uscc),
         "as_of": as_of,
         "on_today": today,
+        "regime_start": credit_regime_start(),
         "past": past,
         "grade": result,
         "chart": data,
