@@ -410,3 +410,46 @@ def test_rejected_evidence_then_a_suspension_and_a_reinstatement_through_the_for
     own = login(make_client(), "pass.applicant").get(base).text
     assert "复查合格" in own
     assert desk.world.reviewer not in own.split('id="history-heading"')[1]
+
+
+def test_an_interview_is_cancelled_with_a_reason_or_closed_after_it_was_held(desk: Desk) -> None:
+    uscc = document("pass")["enterprise_uscc"]
+    base = page_of(uscc)
+    actor = desk.actor(desk.world.reviewer)
+    with UnitOfWork(desk.engine) as uow:
+        event = credit.record_event(
+            uow=uow, actor=actor, enterprise_uscc=uscc, item=7, date=FEB.date(),
+            description="其他", at=FEB,
+        )  # fmt: skip
+    with UnitOfWork(desk.engine) as uow:
+        first = credit.schedule_interview(
+            uow=uow, actor=actor, enterprise_uscc=uscc, event_ids=[event.id],
+            scheduled_on=FEB.date(), at=FEB,
+        )  # fmt: skip
+    reviewer = login(make_client(), desk.world.reviewer)
+    action = f"{base}/interviews/{first.id}/cancel"
+    refused = post(reviewer, action, {"version": first.version, "reason": ""})
+    assert refused.status_code == 422
+    assert f'id="cancel-{first.id}-reason-error"' in refused.text
+    done = post(reviewer, action, {"version": first.version, "reason": "企业申请改期"})
+    assert done.status_code == 303
+    assert "已取消" in reviewer.get(base).text
+    with UnitOfWork(desk.engine) as uow:
+        second = credit.schedule_interview(
+            uow=uow, actor=actor, enterprise_uscc=uscc, event_ids=[event.id],
+            scheduled_on=FEB.date(), at=FEB,
+        )  # fmt: skip
+    with UnitOfWork(desk.engine) as uow:
+        held = credit.record_interview(
+            uow=uow, actor=actor, interview_id=second.id, version=second.version,
+            held_on=FEB.date(), attendees=["甲"], minutes="记录", outcome="结论", at=FEB,
+        )  # fmt: skip
+    action = f"{base}/interviews/{second.id}/close"
+    assert action in reviewer.get(base).text
+    assert post(reviewer, action, {"version": held.version}).status_code == 303
+    page = reviewer.get(base).text
+    assert "已结束" in page
+    assert action not in page
+    # Another agency's staff see the interview but no form for it.
+    other = login(make_client(), desk.world.other_reviewer).get(base).text
+    assert f"/interviews/{second.id}/" not in other

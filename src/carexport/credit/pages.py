@@ -696,6 +696,61 @@ def hold_interview(
     )
 
 
+@router.post("/credit/enterprises/{uscc}/interviews/{interview_id}/cancel")
+def cancel_interview(
+    request: Request,
+    actor: AgencyPage,
+    uscc: str,
+    interview_id: int,
+    version: Annotated[int, Form(ge=1, le=_MAX_ID)],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    def act(uow: UnitOfWork) -> str:
+        credit.cancel_interview(
+            uow=uow,
+            actor=actor,
+            interview_id=_checked_id(interview_id),
+            version=version,
+            reason=reason,
+        )
+        return f"已取消约谈 #{interview_id} / interview #{interview_id} cancelled"
+
+    return _acted(
+        request,
+        actor,
+        uscc,
+        act,
+        form={"reason": reason},
+        open_form=f"cancel-{interview_id}",
+        anchor=f"#interview-{interview_id}",
+    )
+
+
+@router.post("/credit/enterprises/{uscc}/interviews/{interview_id}/close")
+def close_interview(
+    request: Request,
+    actor: AgencyPage,
+    uscc: str,
+    interview_id: int,
+    version: Annotated[int, Form(ge=1, le=_MAX_ID)],
+) -> Response:
+    def act(uow: UnitOfWork) -> str:
+        credit.close_interview(
+            uow=uow, actor=actor, interview_id=_checked_id(interview_id), version=version
+        )
+        return f"约谈 #{interview_id} 已结束 / interview #{interview_id} closed"
+
+    return _acted(
+        request,
+        actor,
+        uscc,
+        act,
+        form={},
+        open_form="",
+        anchor=f"#interview-{interview_id}",
+    )
+
+
 @router.post("/credit/enterprises/{uscc}/rectifications")
 def order_rectification(
     request: Request,
