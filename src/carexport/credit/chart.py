@@ -17,17 +17,9 @@ from math import ceil
 
 from markupsafe import Markup, escape
 
+from carexport.credit.enums import ITEM_LABELS  # 附件1's seven items, in a few words
+
 ITEMS = tuple(range(1, 8))
-# 商贸函〔2025〕648号 附件1, the seven kinds of dishonest behaviour, in a few words.
-ITEM_LABELS: dict[int, tuple[str, str]] = {
-    1: ("出口禁止出口车辆", "Exporting a banned vehicle"),
-    2: ("未提供售后服务", "No after-sales service"),
-    3: ("虚假车况、不质保或拒绝监管", "False condition, no warranty, refusing supervision"),
-    4: ("伪造变造证明文件", "Forged or altered papers"),
-    5: ("经营行为不规范", "Irregular business"),
-    6: ("重大质量安全事故或违反目的国法律", "Major incident or breaking the destination's law"),
-    7: ("其他", "Other"),
-}
 # Distinguishable with the common colour-vision deficiencies (after Okabe & Ito), with
 # the yellow replaced by a dark grey that keeps its contrast on white.
 ITEM_COLOURS: dict[int, str] = {
