@@ -535,6 +535,16 @@ def test_annulling_a_feed_event_keeps_it_counting_in_the_past(desk: World) -> No
     assert [e.status for e in then.events] == ["recorded"]
     with UnitOfWork(desk.engine) as uow:
         assert credit.credit_events(uow=uow, enterprise_keys=[USCC]) == []
+    # The same feed read again does not undo the agency's decision.
+    with UnitOfWork(desk.engine) as uow:
+        feeds.load_facts(
+            uow=uow,
+            facts=Facts.model_validate(
+                {"credit_events": [{"enterprise_uscc": USCC, "item": 6, "date": "2026-01-10"}]}
+            ),
+        )
+    again: credit.CreditRecord = desk.run(credit.credit_record, "reviewer", enterprise_uscc=USCC)
+    assert [(e.status, e.version) for e in again.events] == [("annulled", 2)]
 
 
 RELATED_FACTS = {

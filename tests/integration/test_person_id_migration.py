@@ -37,6 +37,12 @@ def at_0011(tmp_path: Path) -> Iterator[Engine]:
             ),
             {"p": CLEAR, "o": OTHER},
         )
+        conn.execute(
+            text(
+                "INSERT INTO credit_events (natural_key, enterprise_key, enterprise_uscc, item, "
+                "date, note, rectification) VALUES ('k', 'U1', 'U1', 5, '2025-10-01', NULL, NULL)"
+            )
+        )
     yield engine
     engine.dispose()
 
@@ -63,6 +69,9 @@ def test_clear_ids_become_keyed_hashes_and_masks(at_0011: Engine) -> None:
     ]
     # The same person on both sides is still one person: the link survives.
     assert persons[0][1] == lead[1]
+    with at_0011.connect() as conn:
+        fed = conn.execute(text("SELECT source, status, version FROM credit_events")).one()
+    assert tuple(fed) == ("feed", "recorded", 1)  # every earlier event came from the feed
 
 
 def test_refuses_to_migrate_clear_ids_without_the_key(

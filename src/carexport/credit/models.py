@@ -36,9 +36,11 @@ class CreditEvent(Base):
     rectification: Mapped[str | None] = mapped_column(String)
     # --- issue 18: null on rows the feeds wrote before it (read as a feed's) ---------
     description: Mapped[str | None] = mapped_column(String)
-    source: Mapped[str | None] = mapped_column(String)  # enums.EventSource
-    status: Mapped[str | None] = mapped_column(String)  # enums.EventStatus
-    version: Mapped[int | None] = mapped_column(Integer)
+    # The feeds write only the feed's columns (service.CREDIT_EVENT_TABLE): a new feed row
+    # takes these defaults, and a feed read again never resets what the agency changed.
+    source: Mapped[str] = mapped_column(String, server_default="feed")  # enums.EventSource
+    status: Mapped[str] = mapped_column(String, server_default="recorded")  # EventStatus
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
     agency_org_id: Mapped[int | None] = mapped_column(Integer)
     recorded_by: Mapped[int | None] = mapped_column(Integer)  # user id; null: system/feed
     recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

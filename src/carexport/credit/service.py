@@ -103,7 +103,12 @@ __all__ = [
     "suspensions",
 ]
 
-_CREDIT_EVENTS = table_target(CreditEvent, "natural_key")
+# The feed's columns only: what the agency or the system changed (status, version, the
+# evidence links) is never reset by a feed read again; new rows take the defaults.
+_FEED_COLUMNS = ("natural_key", "enterprise_key", "enterprise_uscc", "item", "date", "note")
+_CREDIT_EVENTS = replace(
+    table_target(CreditEvent, "natural_key"), columns=(*_FEED_COLUMNS, "rectification")
+)
 _CHUNK = 500  # bind parameters per IN list
 # The views' bound on a text field; the service applies Settings.max_note_chars.
 MAX_TEXT_CHARS = 10_000
@@ -124,21 +129,15 @@ def _credit_event_row(r: Any) -> Row:
     """A credit event (a credit-events feed row or a FACTS credit event)."""
     key = ident(r.enterprise_uscc)
     rect = r.rectification.value if isinstance(r.rectification, Enum) else r.rectification
-    values: dict[str, Any] = dict.fromkeys(_CREDIT_EVENTS.columns)
-    values.update(
-        {
-            "natural_key": natural_key(key, r.item, iso(r.date), text(r.note)),
-            "enterprise_key": key,
-            "enterprise_uscc": r.enterprise_uscc,
-            "item": r.item,
-            "date": iso(r.date),
-            "note": r.note,
-            "rectification": rect,
-            "source": EventSource.FEED.value,
-            "status": EventStatus.RECORDED.value,
-            "version": 1,
-        }
-    )
+    values = {
+        "natural_key": natural_key(key, r.item, iso(r.date), text(r.note)),
+        "enterprise_key": key,
+        "enterprise_uscc": r.enterprise_uscc,
+        "item": r.item,
+        "date": iso(r.date),
+        "note": r.note,
+        "rectification": rect,
+    }
     return tuple(values[c] for c in _CREDIT_EVENTS.columns)
 
 
@@ -597,9 +596,9 @@ def _event_view(e: CreditEvent, files: Sequence[FileView] = ()) -> EventView:
         date=e.date,
         note=e.note,
         description=e.description,
-        source=e.source or EventSource.FEED.value,
-        status=e.status or EventStatus.RECORDED.value,
-        version=e.version or 1,
+        source=e.source,
+        status=e.status,
+        version=e.version,
         rectification=e.rectification or "none",
         recorded_by=e.recorded_by,
         recorded_at=None if e.recorded_at is None else audit.format_at(e.recorded_at),
@@ -803,7 +802,7 @@ def annul_event(
     """An event recorded in error no longer counts (it stays on the record, annulled)."""
     _require_agency(actor)
     event = _claim(uow, CreditEvent, event_id, version, CreditObject.EVENT)
-    status = EventStatus(event.status or EventStatus.RECORDED)
+    status = EventStatus(event.status)
     target = next_status(
         kind=CreditObject.EVENT,
         status=status,

@@ -27,9 +27,6 @@ depends_on: str | None = None
 
 _EVENT_COLUMNS = (
     ("description", sa.String()),
-    ("source", sa.String()),
-    ("status", sa.String()),
-    ("version", sa.Integer()),
     ("agency_org_id", sa.Integer()),
     ("recorded_by", sa.Integer()),
     ("recorded_at", UtcDateTime()),
@@ -43,16 +40,18 @@ _EVENT_COLUMNS = (
 
 def upgrade() -> None:
     with op.batch_alter_table("credit_events", schema=None) as batch_op:
+        # Every event before this came from the feed: the defaults say so, and the feeds
+        # (which write only the feed's columns) leave them to the agency's actions.
+        batch_op.add_column(sa.Column("source", sa.String(), server_default="feed", nullable=False))
+        batch_op.add_column(
+            sa.Column("status", sa.String(), server_default="recorded", nullable=False)
+        )
+        batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
         for name, type_ in _EVENT_COLUMNS:
             batch_op.add_column(sa.Column(name, type_, nullable=True))
         batch_op.create_index(
             batch_op.f("ix_credit_events_application_id"), ["application_id"], unique=False
         )
-    # Every event before this came from the feed.
-    op.execute(
-        "UPDATE credit_events SET source = 'feed', status = 'recorded', version = 1 "
-        "WHERE source IS NULL"
-    )
 
     op.create_table(
         "credit_interviews",
@@ -323,4 +322,6 @@ def downgrade() -> None:
     with op.batch_alter_table("credit_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_credit_events_application_id"))
         for name, _ in reversed(_EVENT_COLUMNS):
+            batch_op.drop_column(name)
+        for name in ("version", "status", "source"):
             batch_op.drop_column(name)
