@@ -145,6 +145,13 @@ def _issue_in_the_browser(page: Page) -> str:
     expect(page.get_by_text(VIN).first).to_be_visible()
     expect(page.get_by_text(OUTLET["name"]).first).to_be_visible()
     shot(page, "53-issuer-confirmation-detail")
+    page.get_by_role("link", name="确认书", exact=True).click()
+    row = page.get_by_role("row", name=re.compile(number))
+    expect(row.get_by_role("link", name=f"PDF {number}")).to_have_attribute(
+        "href", f"/confirmations/{number}.pdf"
+    )
+    shot(page, "53b-issuer-confirmations-list")
+    page.get_by_role("link", name=number, exact=True).click()
     return number
 
 
