@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 
 from carexport.config import get_settings
 from carexport.domain.application import Application
-from carexport.whatif.columnar import PERIOD, PLAIN
+from carexport.whatif.columnar import PERIOD, PLAIN, tuned
 
 # Submitted at least once (an agency has seen it), with content: what the store holds
 # as filed. Drafts never filed are not exports a regulator asks about.
@@ -60,6 +60,7 @@ class Chunk:
 def count_lines(engine: Engine, start: date, end: date, agency: str = "") -> int:
     params = {"start": start, "end": end, "agency": agency}
     with engine.connect() as conn:
+        tuned(conn)
         return int(conn.execute(text(COUNT_SQL), params).scalar_one())
 
 
@@ -71,6 +72,7 @@ def read_chunks(
     current = Chunk([], [], [], [], [])
     count = 0
     with engine.connect() as conn:
+        tuned(conn)
         batches = pl.read_database(
             text(APPLICATIONS_SQL),
             conn,

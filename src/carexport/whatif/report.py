@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from openpyxl import Workbook
+import xlsxwriter  # type: ignore[import-untyped]
 
 from carexport.spreadsheet_cells import inert, inert_row
 from carexport.whatif.service import WhatIf, changed_lines, summary, tables
@@ -21,8 +22,10 @@ CHANGED_CSV = "changed.csv"
 SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
 FILES = (XLSX, CHANGED_CSV, SUMMARY_CSV, SUMMARY_JSON)
-# An XLSX sheet holds 1,048,576 rows; the CSV has every changed line whatever the count.
-_XLSX_MAX_ROWS = 1_048_575
+# The XLSX lists the first changed lines, for reading; changed.csv has every one of them
+# (a national year changes hundreds of thousands: a sheet of those is a download of
+# minutes to write and to open, and past 1,048,576 rows not a sheet at all).
+XLSX_CHANGED_ROWS = 50_000
 
 _SHEET_TITLES = {
     "rule": "按规则 rule",
@@ -34,11 +37,31 @@ _SHEET_TITLES = {
 }
 
 
-def _cells(values: tuple[Any, ...] | list[Any]) -> list[Any]:
+def _cells(values: Sequence[Any]) -> list[Any]:
     # Numbers stay numbers (they are ours, not the file's); text is made inert.
     return [
         v if isinstance(v, int | float) and not isinstance(v, bool) else inert(v) for v in values
     ]
+
+
+def _inert_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text column through spreadsheet_cells.inert, once per distinct value."""
+    columns = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            distinct = frame[name].drop_nulls().unique().to_list()
+            columns.append(
+                pl.col(name).replace_strict(
+                    {v: inert(v) for v in distinct}, default=None, return_dtype=pl.String
+                )
+            )
+    return frame.with_columns(columns) if columns else frame
+
+
+def _sheet(book: xlsxwriter.Workbook, title: str, rows: Iterable[Sequence[Any]]) -> None:
+    sheet = book.add_worksheet(title)
+    for number, row in enumerate(rows):
+        sheet.write_row(number, 0, _cells(row))
 
 
 def write(folder: Path, whatif: WhatIf, frame: pl.DataFrame) -> dict[str, Any]:
@@ -51,11 +74,9 @@ def write(folder: Path, whatif: WhatIf, frame: pl.DataFrame) -> dict[str, Any]:
     (folder / SUMMARY_JSON).write_text(
         json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
     )
-    with (folder / CHANGED_CSV).open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(changed.columns)
-        for row in changed.iter_rows():
-            writer.writerow(inert_row(row))
+    with (folder / CHANGED_CSV).open("wb") as fh:
+        fh.write("\ufeff".encode())  # Excel opens UTF-8 CSV by its BOM
+        _inert_frame(changed).write_csv(fh)
     with (folder / SUMMARY_CSV).open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         columns = (
@@ -69,32 +90,43 @@ def write(folder: Path, whatif: WhatIf, frame: pl.DataFrame) -> dict[str, Any]:
                 values = [record.get(c, "") for c in columns[1:]]
                 writer.writerow(inert_row([name, *values]))
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("概要 summary")
-    sheet.append(_cells(["期间 period", whatif.start.isoformat(), whatif.end.isoformat()]))
-    as_of = whatif.as_of.isoformat() if whatif.as_of else "申报日 submission date"
-    sheet.append(_cells(["as-of", as_of]))
-    sheet.append(_cells(["参数 set", " ".join(result["whatif"]["set"]) or "—"]))
-    sheet.append(_cells(["车辆行 lines", result["lines"]]))
-    sheet.append(_cells(["结论变化 changed", result["changed"]]))
-    sheet.append([])
-    sheet.append(_cells(["", "pass", "review", "fail"]))
-    for when in ("before", "after"):
-        sheet.append(_cells([when, *(result[when][d] for d in ("pass", "review", "fail"))]))
-    sheet.append([])
-    sheet.append(_cells(["before", "after", "lines"]))
-    for move in result["moves"]:
-        sheet.append(_cells([move["before"], move["after"], move["lines"]]))
+    # xlsxwriter in constant memory: each row goes to disk as it is written. Formulas
+    # and links are never made from our text (and every text cell is inert besides).
+    book = xlsxwriter.Workbook(
+        str(folder / XLSX),
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+    )
+    rows: list[list[Any]] = [
+        ["期间 period", whatif.start.isoformat(), whatif.end.isoformat()],
+        ["as-of", whatif.as_of.isoformat() if whatif.as_of else "申报日 submission date"],
+        ["发证机构 agency", whatif.agency or "—"],
+        ["参数 set", " ".join(result["whatif"]["set"]) or "—"],
+        ["车辆行 lines", result["lines"]],
+        ["结论变化 changed", result["changed"]],
+        [],
+        ["", "pass", "review", "fail"],
+        *(
+            [when, *(result[when][d] for d in ("pass", "review", "fail"))]
+            for when in ("before", "after")
+        ),
+        [],
+        ["before", "after", "lines"],
+        *([m["before"], m["after"], m["lines"]] for m in result["moves"]),
+    ]
+    _sheet(book, "概要 summary", rows)
     for name, table in every.items():
-        sheet = book.create_sheet(_SHEET_TITLES[name])
-        sheet.append(_cells(table.columns))
-        for row in table.iter_rows():
-            sheet.append(_cells(row))
-    sheet = book.create_sheet("变化明细 changed")
-    sheet.append(_cells(changed.columns))
-    for index, row in enumerate(changed.iter_rows()):
-        if index >= _XLSX_MAX_ROWS:
-            break
-        sheet.append(_cells(row))
-    book.save(folder / XLSX)
+        _sheet(book, _SHEET_TITLES[name], [list(table.columns), *table.iter_rows()])
+    shown = changed.head(XLSX_CHANGED_ROWS)
+    note = (
+        [
+            [
+                f"前 {shown.height:,} 行，共 {changed.height:,} 行，全部见 changed.csv / the first "
+                f"{shown.height:,} of {changed.height:,}; changed.csv has them all"
+            ]
+        ]
+        if changed.height > shown.height
+        else []
+    )
+    _sheet(book, "变化明细 changed", [*note, list(changed.columns), *shown.iter_rows()])
+    book.close()
     return result
