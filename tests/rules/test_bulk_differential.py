@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from functools import cache
 
 import polars as pl
 import pytest
 
 from carexport.rules.bulk import BulkResult, evaluate_frame, rule_counts
+from carexport.rules.catalogue import default_registry
 from carexport.rules.context import FactIndex
 from carexport.rules.evaluate import evaluate
 from carexport.rules.frame import LineFrame, line_frame
 from carexport.rules.parameters import ParameterTable, default_parameters
-from carexport.rules.registry import Lang
+from carexport.rules.registry import Lang, Registry, Severity
 from carexport.rules.vectorised import vehicle_rule_ids
 from tests.rules.bulk_world import World, generate
 
@@ -42,13 +44,16 @@ def _agree(
     *,
     as_of: date | None = None,
     parameters: ParameterTable | None = None,
+    registry: Registry | None = None,
     applications: int | None = None,
 ) -> Counter[str]:
     """Every line of the first `applications` applications agrees; returns rule counts."""
     lines = result.lines.iter_rows(named=True)
     fired: Counter[str] = Counter()
     for app in world_.applications[:applications]:
-        verdict = evaluate(app, world_.facts, as_of, Lang.EN, parameters=parameters, index=index)
+        verdict = evaluate(
+            app, world_.facts, as_of, Lang.EN, parameters=parameters, registry=registry, index=index
+        )
         for vehicle in verdict.vehicles:
             line = next(lines)
             assert line["vin"] == vehicle.vin
@@ -118,3 +123,51 @@ def test_the_world_sits_on_both_sides_of_every_threshold() -> None:
         (registered.dt.day() == age.dt.day()).sum().alias("on an anniversary day"),
     ).row(0, named=True)
     assert all(n > 0 for n in counts.values()), counts
+
+
+def test_an_as_of_column_per_line_agrees_with_the_single_check() -> None:
+    world_, lines = world()
+    apps = world_.applications[:600]
+    shift = {a.application_id: n % 5 - 2 for n, a in enumerate(apps)}  # -2 … +2 days
+    part = lines.frame.filter(pl.col("application_id").is_in(list(shift)))
+    dated = part.with_columns(
+        (
+            pl.col("submitted_on")
+            + pl.duration(
+                days=pl.col("application_id").replace_strict(shift, return_dtype=pl.Int64)
+            )
+        ).alias("as_of")
+    )
+    result = evaluate_frame(LineFrame(dated, lines.applications, lines.index, lines.origin))
+    index = lines.index or FactIndex(world_.facts)
+    rows = result.lines.iter_rows(named=True)
+    for app in apps:
+        day = app.submitted_on + timedelta(days=shift[app.application_id])
+        verdict = evaluate(app, world_.facts, day, index=index)
+        for vehicle in verdict.vehicles:
+            line = next(rows)
+            assert line["as_of"] == day
+            assert line["rules"] == [f.rule for f in vehicle.findings], app.application_id
+            assert line["decision"] == vehicle.decision.value, app.application_id
+
+
+def test_a_rule_with_two_versions_is_decided_by_the_version_in_force() -> None:
+    """A change of law adds a version: here BAN.MORTGAGED becomes `review` from
+    2026-07-01. Lines on both sides must follow the single check."""
+    world_, lines = world()
+    old = next(r for r in default_registry().all() if r.id == "BAN.MORTGAGED")
+    cut = date(2026, 7, 1)
+    rules = Registry(
+        [r for r in default_registry().all() if r.id != "BAN.MORTGAGED"]
+        + [
+            replace(old, effective_to=cut - timedelta(days=1)),
+            replace(old, effective_from=cut, severity=Severity.REVIEW),
+        ]
+    )
+    result = evaluate_frame(lines, registry=rules)
+    fired = _agree(
+        result, world_, lines.index or FactIndex(world_.facts), registry=rules, applications=2000
+    )
+    assert fired["BAN.MORTGAGED"] > 0
+    mortgaged = result.lines.join(result.flags, on="line_id").filter(pl.col("BAN.MORTGAGED"))
+    assert {d.year for d in mortgaged["as_of"].to_list()} >= {2024, 2026, 2027}
