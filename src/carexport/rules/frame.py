@@ -150,7 +150,11 @@ def _memo(fn: Callable[[str | None], Any]) -> Callable[[str | None], Any]:
 
 
 @dataclass
-class _Builder:
+class LineBuilder:
+    """Flattens joined rows into LINE_SCHEMA columns; its indexes of Announcement
+    products and CCC certificates by normalised brand and model also serve
+    frame_tables."""
+
     index: FactIndex
 
     def __post_init__(self) -> None:
@@ -183,7 +187,8 @@ class _Builder:
                 found[(brand, model)].append(row)
         return found
 
-    def _product(self, p: AnnouncementProduct) -> dict[str, Any]:
+    def product(self, p: AnnouncementProduct) -> dict[str, Any]:
+        """A product's PRODUCT struct: its validity and its holder's capacity record."""
         cap = self.index.capacity.get(self.key(p.enterprise_uscc) or "")
         return {
             "valid_from": p.valid_from,
@@ -280,7 +285,7 @@ class _Builder:
         ]
         if modified:
             self.nested["products"] += [
-                {"line_id": line_id, **self._product(p)} for p in self.products.get(pair, [])
+                {"line_id": line_id, **self.product(p)} for p in self.products.get(pair, [])
             ]
             self.nested["certificates"] += [
                 {
@@ -327,7 +332,7 @@ def line_frame(applications: Sequence[Application], facts: Facts | FactIndex) ->
     """Every vehicle line of `applications`, joined with `facts` as the single check joins
     them (the FACTS document of CHECK_FORMAT.md, or the store's facts as domain rows)."""
     index = facts if isinstance(facts, FactIndex) else FactIndex(facts)
-    builder = _Builder(index)
+    builder = LineBuilder(index)
     origin: list[tuple[int, int]] = []
     for app_no, app in enumerate(applications):
         # The join itself is the single check's: Context.vehicle_rows. as_of, parameters

@@ -25,7 +25,7 @@ from carexport.domain.vin import vin_problem
 from carexport.rules.banned import status_codes
 from carexport.rules.context import FactIndex
 from carexport.rules.destinations import destination
-from carexport.rules.frame import CERTIFICATE, LINE_SCHEMA, PRODUCT, LineFrame, _Builder
+from carexport.rules.frame import CERTIFICATE, LINE_SCHEMA, PRODUCT, LineBuilder, LineFrame
 from carexport.rules.near_new import indexed_seal_problem
 
 _TEXTS = pl.List(pl.String)
@@ -128,7 +128,7 @@ def tables_frame(
     are not read). The result cannot explain a line (`BulkResult.findings`): no domain
     rows stand behind it."""
     index = FactIndex(facts)
-    small = _Builder(index)
+    small = LineBuilder(index)
     frame = _conform(lines, LINE_COLUMNS).with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("line_id")
     )
@@ -289,13 +289,13 @@ def _destinations(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _modified(small: _Builder) -> pl.DataFrame:
+def _modified(small: LineBuilder) -> pl.DataFrame:
     pairs = set(small.products) | set(small.certificates)
     rows = [
         {
             "_brand": brand,
             "_model": model,
-            "products": [small._product(p) for p in small.products.get((brand, model), [])],
+            "products": [small.product(p) for p in small.products.get((brand, model), [])],
             "certificates": [
                 {
                     "valid_from": c.valid_from,
