@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from carexport import clock
 from carexport.accounts.actor import Actor
 from carexport.accounts.page_auth import ApplicantPage, MonitorPage
+from carexport.accounts.regions import PROVINCES
 from carexport.db import UnitOfWork
 from carexport.errors import CarexportError, InputProblem, InvalidInput, NotFound
 from carexport.feeds.store_facts import facts_from_store
@@ -160,7 +161,12 @@ def whatif_run(request: Request, actor: MonitorPage, job_id: int) -> Response:
     return render(
         request,
         "whatif/run.html",
-        {"job": job, "files": report.FILES, "nav_current": "/monitor/whatif"},
+        {
+            "job": job,
+            "files": report.FILES,
+            "nav_current": "/monitor",
+            "region_names": PROVINCES,
+        },
     )
 
 
