@@ -1,5 +1,5 @@
 """The bulk evaluator's line frame (`rules.frame.LINE_SCHEMA`) read from the store column
-by column, for the lines that name no confirmation and are not modified — in a
+by column, for every line of a period — in a
 national year nearly all of them.
 
 `rules.frame.line_frame` builds the frame from domain objects (the single check's own
@@ -11,14 +11,16 @@ normalised forms (`*_text`, `*_key`, the VIN check, the status letters, the dest
 table row) are computed once per distinct value with the same functions the rules use.
 A confirmation's columns (its SM2 seal, its issuer and the key it was signed with) are
 `line_frame`'s own, built once per distinct confirmation named in the chunk and joined
-to its lines. A modified vehicle (Announcement products, CCC certificates, capacity,
-Annex 2 materials) is not restated here: those lines go through `line_frame`
-(service.run). The two builds are
-held to each other column by column by tests/integration/test_whatif_columnar.py.
+to its lines. A modified vehicle's Announcement products, CCC certificates and capacity are
+likewise `line_frame`'s own, built once per distinct (modified brand, model) pair; its
+Annex 2 materials are read from the content as filed (for modified vehicles only: only
+the modification rules read them). The two builds are held to each other column by
+column by tests/integration/test_whatif_columnar.py.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -43,8 +45,6 @@ PERIOD = (
     "AND a.submitted_on >= :start AND a.submitted_on <= :end "
     "AND (:agency = '' OR a.agency_key = :agency)"
 )
-# The lines this module builds; the modified ones go through line_frame.
-PLAIN = "(v.modified IS NULL OR v.modified = :no)"
 
 _SELECT = """
 SELECT v.id AS store_line_id, a.id AS row_id, a.status, a.application_no AS application_id,
@@ -58,19 +58,36 @@ SELECT v.id AS store_line_id, a.id AS row_id, a.status, a.application_no AS appl
        r.export_transfer_count AS rec_export_transfer_count, r.status AS rec_status,
        r.owner_uscc AS rec_owner_uscc, r.mortgaged AS rec_mortgaged,
        r.customs_supervised AS rec_customs_supervised, r.scrap_due_date AS rec_scrap_due_date,
-       (SELECT min(l.license_no) FROM licenses l WHERE l.application_id = a.id) AS own_license
+       (SELECT min(l.license_no) FROM licenses l WHERE l.application_id = a.id) AS own_license,
+       v.modified, MATERIALS AS materials_json
 """
+# A modified vehicle's Annex 2 materials, as JSON text, from the content as filed.
+_MATERIALS = {
+    "postgresql": "CASE WHEN v.modified THEN "
+    "(CAST(a.content AS jsonb) -> 'vehicles' -> v.position -> 'materials')::text END",
+    "sqlite": "CASE WHEN v.modified THEN "
+    "json_extract(a.content, '$.vehicles[' || v.position || '].materials') END",
+}
 _LINES = f"""
   FROM vehicle_lines v
   JOIN applications a ON a.id = v.application_id
   LEFT JOIN registrations r ON r.vin_key = v.vin_key
- WHERE {PERIOD} AND {PLAIN}
+ WHERE {PERIOD}
 """
-# The chunk: lines after the last one read, `size` of them, in id order.
+# A chunk: the lines of a range of line ids (at most `size` lines; fewer where the
+# range holds lines of other periods). The reports and licenses of a chunk are those of
+# every VIN in the range, read by the primary key alone (a superset, joined to the
+# chunk's lines afterwards): the heavy join runs once per chunk.
 _CHUNK = "v.id > :after AND v.id <= :last"
 _LINES_SQL = f"{_SELECT}{_LINES} AND {_CHUNK} ORDER BY v.id"
-_BOUNDS_SQL = f"SELECT v.id {_LINES} AND v.id > :after ORDER BY v.id LIMIT :size"
-_CHUNK_VINS = f"SELECT v.vin_key {_LINES} AND {_CHUNK}"
+
+
+def _lines_sql(dialect: str) -> str:
+    return _LINES_SQL.replace("MATERIALS", _MATERIALS[dialect])
+
+
+_ID_RANGE_SQL = "SELECT min(v.id), max(v.id) FROM vehicle_lines v"
+_CHUNK_VINS = f"SELECT v.vin_key FROM vehicle_lines v WHERE {_CHUNK}"
 # Every report of the chunk's VINs, in insertion order (the rules pick by as_of).
 _INSPECTIONS_SQL = f"""
 SELECT i.vin_key, i.inspected_on, i.result FROM inspections i
@@ -115,6 +132,8 @@ _RAW_TYPES: dict[str, pl.DataType] = {
     "rec_customs_supervised": pl.Boolean(),
     "rec_scrap_due_date": pl.Date(),
     "own_license": pl.String(),
+    "modified": pl.Boolean(),
+    "materials_json": pl.String(),
     # inspections and open licenses
     "inspected_on": pl.Date(),
     "result": pl.String(),
@@ -310,6 +329,79 @@ def confirmation_table(engine: Engine) -> Confirmations:
     return table
 
 
+Pairs = Callable[[list[tuple[str | None, str | None]]], pl.DataFrame]
+
+
+def product_table(engine: Engine) -> Pairs:
+    """For (modified brand, model) pairs: their `products` and `certificates` as
+    line_frame builds them (one synthetic modified line per pair)."""
+
+    def table(pairs: list[tuple[str | None, str | None]]) -> pl.DataFrame:
+        from carexport.whatif.decide import store_facts
+
+        vehicles = [
+            VehicleLine(vin=f"PAIR{i}", modified=True, modified_brand=b, model=m)
+            for i, (b, m) in enumerate(pairs)
+        ]
+        probe = Application.model_construct(
+            application_id="PAIRS",
+            submitted_on=date(2026, 1, 1),
+            enterprise_uscc="",
+            issuing_agency=None,
+            destination_country="",
+            vehicles=vehicles,
+        )
+        frame = line_frame([probe], store_facts(engine, [probe])).frame
+        built: pl.DataFrame = frame.select(
+            pl.Series("modified_brand", [b for b, _ in pairs], dtype=pl.String),
+            pl.Series("model", [m for _, m in pairs], dtype=pl.String),
+            "products",
+            "certificates",
+        )
+        return built
+
+    return table
+
+
+def _with_products(frame: pl.DataFrame, products: Pairs) -> pl.DataFrame:
+    pairs = (
+        frame.filter(pl.col("modified"))
+        .select("modified_brand", "model")
+        .unique(maintain_order=True)
+        .rows()
+    )
+    if pairs:
+        table = products(pairs)
+        frame = frame.join(
+            table,
+            on=["modified_brand", "model"],
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
+        use = pl.col("modified")
+        return frame.with_columns(
+            *(
+                pl.when(use)
+                .then(pl.col(c).fill_null(pl.lit([], dtype=LINE_SCHEMA[c])))
+                .otherwise(pl.lit([], dtype=LINE_SCHEMA[c]))
+                .alias(c)
+                for c in ("products", "certificates")
+            )
+        )
+    return frame.with_columns(
+        pl.lit([], dtype=LINE_SCHEMA["products"]).alias("products"),
+        pl.lit([], dtype=LINE_SCHEMA["certificates"]).alias("certificates"),
+    )
+
+
+def _materials(text_value: str | None) -> list[str]:
+    if text_value is None:
+        return []
+    items = json.loads(text_value)
+    return [str(m).strip() for m in items or []]
+
+
 def _with_confirmations(frame: pl.DataFrame, confirmations: Confirmations) -> pl.DataFrame:
     frame = _mapped(frame, "confirmation_id", "conf_key", normalize_identifier, pl.String())
     named = frame["confirmation_id"].drop_nulls().unique().sort().to_list()
@@ -335,6 +427,7 @@ def line_columns(
     reports: pl.DataFrame,
     licenses: pl.DataFrame,
     confirmations: Confirmations,
+    products: Pairs,
 ) -> pl.DataFrame:
     """LINE_SCHEMA (plus EXTRA) for plain lines read by _LINES_SQL, their inspection
     reports and their open licenses."""
@@ -342,7 +435,7 @@ def line_columns(
     frame = raw.with_columns(
         line_id=pl.int_range(pl.len(), dtype=pl.Int64),
         has_record=pl.col("record_id").is_not_null(),
-        modified=pl.lit(False),
+        modified=pl.col("modified").fill_null(False),
     )
     for source, target, fn, dtype in (
         ("enterprise_uscc", "enterprise_key", lambda v: key_of(v) or "", pl.String()),
@@ -369,6 +462,8 @@ def line_columns(
     frame = _with_inspections(frame, reports)
     frame = _with_open_licenses(frame, licenses)
     frame = _with_confirmations(frame, confirmations)
+    frame = _with_products(frame, products)
+    frame = _mapped(frame, "materials_json", "materials", _materials, LINE_SCHEMA["materials"])
     absent = [
         (
             pl.lit([], dtype=dtype) if isinstance(dtype, pl.List) else pl.lit(None, dtype=dtype)
@@ -396,41 +491,30 @@ def plain_chunks(
     engine: Engine, start: date, end: date, size: int, agency: str = ""
 ) -> Iterator[pl.DataFrame]:
     """The plain lines of the period, `size` at a time, as LINE_SCHEMA frames."""
-    after = 0
     confirmations = confirmation_table(engine)
+    products = product_table(engine)
     with engine.connect() as conn:
         tuned(conn)
-        while True:
-            ids = (
-                conn.execute(
-                    text(_BOUNDS_SQL),
-                    {
-                        "start": start,
-                        "end": end,
-                        "agency": agency,
-                        "no": False,
-                        "after": after,
-                        "size": size,
-                    },
-                )
-                .scalars()
-                .all()
-            )
-            if not ids:
-                return
+        first, last = conn.execute(text(_ID_RANGE_SQL)).one()
+        if first is None:
+            return
+        after = int(first) - 1
+        while after < int(last):
             params = {
                 "start": start,
                 "end": end,
                 "agency": agency,
                 "no": False,
                 "after": after,
-                "last": ids[-1],
+                "last": after + size,
             }
-            raw = _read(conn, _LINES_SQL, params)
+            after += size
+            raw = _read(conn, _lines_sql(conn.dialect.name), params)
+            if raw.height == 0:
+                continue
             reports = _read(conn, _INSPECTIONS_SQL, params)
             licenses = _read(conn, _OPEN_LICENSES_SQL, params)
-            after = int(ids[-1])
-            yield line_columns(raw, reports, licenses, confirmations)
+            yield line_columns(raw, reports, licenses, confirmations, products)
 
 
 def empty_frame() -> pl.DataFrame:

@@ -9,7 +9,7 @@ difference is the what-if's doing, not a fact that changed since the line was fi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,11 +19,11 @@ from sqlalchemy import Engine
 from carexport.config import get_settings
 from carexport.domain.text import normalize_text
 from carexport.errors import InputProblem, InvalidInput
-from carexport.rules.frame import LineFrame, line_frame
+from carexport.rules.frame import LineFrame
 from carexport.rules.parameters import default_parameters
 from carexport.whatif import columnar
 from carexport.whatif import lines as store_lines
-from carexport.whatif.decide import Scenario, evaluate_lines, store_facts, without_own_license
+from carexport.whatif.decide import Scenario, evaluate_lines
 
 DECISIONS = ("pass", "review", "fail")
 # The report's groupings: (column, 中文, English)
@@ -151,21 +151,9 @@ def run(
 
     if on_progress is not None:
         on_progress(0, total)
-    # Most lines: read column-wise (whatif.columnar).
+    # Read column-wise (whatif.columnar), decided by the bulk evaluator.
     for frame in columnar.plain_chunks(engine, whatif.start, whatif.end, size, agency):
         keep(LineFrame(frame=frame))
-    # Modified vehicles: the single check's own join.
-    for chunk in store_lines.read_chunks(engine, whatif.start, whatif.end, size, agency):
-        lines = line_frame(chunk.applications, store_facts(engine, chunk.applications))
-        lines = without_own_license(lines, chunk.licenses)
-        counts = [len(a.vehicles) for a in chunk.applications]
-        owner = pl.Series([i for i, n in enumerate(counts) for _ in range(n)], dtype=pl.Int64)
-        frame = lines.frame.with_columns(
-            position=pl.Series([p for ps in chunk.positions for p in ps], dtype=pl.Int32),
-            row_id=pl.Series(chunk.row_ids, dtype=pl.Int64).gather(owner),
-            status=pl.Series(chunk.statuses, dtype=pl.String).gather(owner),
-        )
-        keep(replace(lines, frame=frame))
     if not decided:
         empty = columnar.empty_frame()
         keep(LineFrame(frame=empty))
