@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -62,7 +63,7 @@ KEYS_FROM = date(2026, 1, 1)
 CORES = os.cpu_count() or 1
 # Documents per task sent to a worker: small enough that the two workers finish within
 # a few milliseconds of each other, large enough that the pickling is noise (~1 %).
-CHUNK = 200
+CHUNK = 100
 
 
 def _issuer(n: int) -> tuple[Any, PublishedKey]:
@@ -131,13 +132,21 @@ _KEYS: dict[str, PublishedKey] = {}
 _BACKEND: list[VerifyBackend] = []  # the worker's SM2 verify backend, set by _init_worker
 
 
-def _init_worker(keys: list[PublishedKey], samples: list[str], backend: VerifyBackend) -> None:
+def _init_worker(
+    keys: list[PublishedKey],
+    samples: list[str],
+    backend: VerifyBackend,
+    ready: threading.Barrier | None = None,
+) -> None:
     """Hold the keys, and verify one document per key so that each key's setup (parsing
-    the point; for libcrypto Z_A and the key's table) is done before the clock starts."""
+    the point; for libcrypto Z_A and the key's table) is done before the clock starts;
+    then wait at `ready` until every worker and the parent are there."""
     _KEYS.clear()
     _KEYS.update(index_keys(keys))
     _BACKEND[:] = [backend]
     _verify_chunk(samples)
+    if ready is not None:
+        ready.wait(timeout=120)
 
 
 def _verify_chunk(texts: list[str]) -> tuple[int, float]:
@@ -184,10 +193,12 @@ def verify_in_parallel(
 ) -> Result:
     backend = backend or current_backend()
     context = multiprocessing.get_context("fork")
-    initargs = (keys, _samples(texts), backend)
+    # The clock starts when every worker has started and set up its keys: without the
+    # barrier, one worker could still be warming up while the other took the first tasks.
+    ready = context.Barrier(processes + 1)
+    initargs = (keys, _samples(texts), backend, ready)
     with context.Pool(processes, initializer=_init_worker, initargs=initargs) as pool:
-        # Workers are started and hold their keys before the clock starts.
-        pool.map(_verify_chunk, [[] for _ in range(processes)])
+        ready.wait(timeout=120)
         start = time.perf_counter()
         parts = pool.map(_verify_chunk, _chunks(texts), chunksize=1)
         seconds = time.perf_counter() - start
