@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -153,3 +154,57 @@ def test_says_why_a_path_cannot_be_read(tmp_path: Path, make: object, reason: st
         jsondoc.read_bounded(path, max_bytes=10)
     assert reason in str(refused.value)
     assert str(path) in str(refused.value)
+
+
+# Texts that hit every check: NUL, a lone surrogate, non-ASCII, quotes and backslashes,
+# and lengths on both sides of the limit below.
+_TEXTS = st.text(st.sampled_from(["a", "L", "中", "é", "\x00", "\ud800", '"', "\\"]), max_size=6)
+
+
+def _json(value: object) -> str:
+    """`value` as JSON text; a dict given as a list of pairs may repeat a key."""
+    if isinstance(value, tuple):
+        pairs = ", ".join(f"{json.dumps(k)}: {_json(v)}" for k, v in value)
+        return "{" + pairs + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _TEXTS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(
+            st.tuples(st.sampled_from(["a", "b", "中", "\x00"]) | _TEXTS, inner), max_size=4
+        ).map(tuple)
+    ),
+    max_leaves=20,
+)
+
+
+@given(_VALUES, st.integers(1, 5), st.integers(1, 6))
+def test_the_quick_copy_answers_as_the_walk_with_field_paths(
+    value: object, max_depth: int, max_text_chars: int
+) -> None:
+    # parse copies a clean document without field paths and walks again with them at
+    # the first problem: its answer must be the full walk's, value or problems alike.
+    text = _json(value)
+    parsed = json.loads(
+        text,
+        object_pairs_hook=jsondoc._object,
+        parse_constant=jsondoc._constant,
+        parse_float=jsondoc._float,
+        parse_int=jsondoc._int,
+    )
+    walk = jsondoc._Walk("S", max_depth, jsondoc.DEFAULT_MAX_ECHO_CHARS, max_text_chars)
+    expected = walk.value(parsed, "", 0)
+    limits = {"max_depth": max_depth, "max_text_chars": max_text_chars}
+    if walk.problems:
+        shown = walk.problems[: jsondoc.MAX_PROBLEMS]
+        found = problems(text, **limits)[: jsondoc.MAX_PROBLEMS]
+        assert found == [(p.location, p.reason, p.kind) for p in shown]
+    else:
+        value = jsondoc.parse(text, source="S", **limits)
+        assert value == expected
+        assert json.dumps(value) == json.dumps(expected)  # plain dicts, in the same order
