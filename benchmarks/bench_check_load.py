@@ -59,6 +59,7 @@ from carexport.rules.evaluate import evaluate
 
 FULL = os.environ.get("CAREXPORT_BENCH") == "full"
 DURATION_S = 60 if FULL else 10
+REFERENCE_S = 20 if FULL else 5  # one client alone, after the 20
 USERS = 20
 VEHICLES = 50
 GOAL_P95_MS = 20.0
@@ -220,6 +221,62 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class Load(NamedTuple):
+    users: int
+    seconds: int
+    sorted_ms: list[float]
+    errors: list[str]
+    server_cpu_s: float
+    client_cpu_s: float
+
+
+def _load(server: Server, check_body: CheckBody, users: int, seconds: int, out: Path) -> Load:
+    """locust's `users` clients posting the body back to back for `seconds`."""
+    timings = out / f"timings-{users}.json"
+    env = {
+        **os.environ,
+        "CHECK_LOAD_BODY": str(check_body.body),
+        "CHECK_LOAD_EXPECTED": str(check_body.expected),
+        "CHECK_LOAD_TIMINGS": str(timings),
+    }
+    locust = [
+        str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless",
+        "--host", server.base, "--users", str(users), "--spawn-rate", str(users),
+        "--run-time", f"{seconds}s", "--only-summary", "--loglevel", "WARNING",
+        "--stop-timeout", "10",
+    ]  # fmt: skip
+    server_cpu = _tree_cpu_seconds(server.pid)
+    client_cpu = _children_cpu_seconds()
+    run = subprocess.run(
+        locust, env=env, capture_output=True, text=True, timeout=seconds + 120, check=False
+    )
+    client_cpu = _children_cpu_seconds() - client_cpu
+    server_cpu = _tree_cpu_seconds(server.pid) - server_cpu
+    assert timings.exists(), f"locust wrote no timings: {run.stderr[-2000:]}"
+    result = json.loads(timings.read_text())
+    ms = sorted(float(t) for t in result["times_ms"])
+    assert ms, run.stderr[-2000:]
+    return Load(users, seconds, ms, result["failures"], server_cpu, client_cpu)
+
+
+def _report(load: Load, server: Server, check_body: CheckBody, body_bytes: int) -> float:
+    n = len(load.sorted_ms)
+    p50, p95, p99 = (_percentile(load.sorted_ms, q) for q in (0.50, 0.95, 0.99))
+    averages = os.getloadavg()
+    print(
+        f"\n[bench] POST /api/v1/check, {VEHICLES} vehicles ({check_body.decision}, "
+        f"{check_body.summary['pass']} vehicles pass, {body_bytes // 1000} kB body), "
+        f"{load.users} client(s), {load.seconds} s, uvicorn {server.workers} worker(s): "
+        f"n={n} p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
+        f"{n / load.seconds:.1f} requests/s, errors {len(load.errors)}; "
+        f"p95 / goal {p95 / GOAL_P95_MS:.1f}x the {GOAL_P95_MS:.0f} ms goal; "
+        f"server CPU {load.server_cpu_s * 1000 / (n + len(load.errors)):.1f} ms/request, "
+        f"locust CPU {load.client_cpu_s / load.seconds:.2f} cores; load average "
+        f"{averages[0]:.1f} {averages[1]:.1f} {averages[2]:.1f} on {os.cpu_count()} CPUs"
+    )
+    return p95
+
+
 def test_check_under_load(server: Server, check_body: CheckBody, tmp_path: Path) -> None:
     body = check_body.body.read_bytes()
     expected = check_body.expected.read_bytes()
@@ -232,43 +289,12 @@ def test_check_under_load(server: Server, check_body: CheckBody, tmp_path: Path)
             )
             assert answer.status_code == 200, answer.text[:500]
             assert answer.content == expected
-    timings = tmp_path / "timings.json"
-    env = {
-        **os.environ,
-        "CHECK_LOAD_BODY": str(check_body.body),
-        "CHECK_LOAD_EXPECTED": str(check_body.expected),
-        "CHECK_LOAD_TIMINGS": str(timings),
-    }
-    locust = [
-        str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless",
-        "--host", server.base, "--users", str(USERS), "--spawn-rate", str(USERS),
-        "--run-time", f"{DURATION_S}s", "--only-summary", "--loglevel", "WARNING",
-        "--stop-timeout", "10",
-    ]  # fmt: skip
-    server_cpu = _tree_cpu_seconds(server.pid)
-    client_cpu = _children_cpu_seconds()
-    run = subprocess.run(
-        locust, env=env, capture_output=True, text=True, timeout=DURATION_S + 120, check=False
-    )
-    client_cpu = _children_cpu_seconds() - client_cpu
-    server_cpu = _tree_cpu_seconds(server.pid) - server_cpu
-    assert timings.exists(), f"locust wrote no timings: {run.stderr[-2000:]}"
-    result = json.loads(timings.read_text())
-    ms = sorted(float(t) for t in result["times_ms"])
-    errors = result["failures"]
-    n = len(ms)
-    assert n > 0, run.stderr[-2000:]
-    p50, p95, p99 = (_percentile(ms, q) for q in (0.50, 0.95, 0.99))
-    load = os.getloadavg()
-    print(
-        f"\n[bench] POST /api/v1/check, {VEHICLES} vehicles ({check_body.decision}, "
-        f"{check_body.summary['pass']} vehicles pass, {len(body) // 1000} kB body), "
-        f"{USERS} clients, {DURATION_S} s, uvicorn {server.workers} worker(s): "
-        f"n={n} p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, "
-        f"{n / DURATION_S:.1f} requests/s, errors {len(errors)}; "
-        f"p95 / goal {p95 / GOAL_P95_MS:.1f}x the {GOAL_P95_MS:.0f} ms goal; "
-        f"server CPU {server_cpu * 1000 / (n + len(errors)):.1f} ms/request, "
-        f"locust CPU {client_cpu / DURATION_S:.2f} cores; "
-        f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs"
-    )
-    assert not errors, f"{len(errors)} errors, e.g. {errors[:3]}"
+    load = _load(server, check_body, USERS, DURATION_S, tmp_path)
+    _report(load, server, check_body, len(body))
+    assert not load.errors, f"{len(load.errors)} errors, e.g. {load.errors[:3]}"
+    if server.workers == 1:
+        # The reference without queueing: one client, so the latency is one check's
+        # service time; 20 clients wait about 20 of them (latency ≈ 20 / throughput).
+        alone = _load(server, check_body, 1, REFERENCE_S, tmp_path)
+        _report(alone, server, check_body, len(body))
+        assert not alone.errors, f"{len(alone.errors)} errors, e.g. {alone.errors[:3]}"
