@@ -61,10 +61,11 @@ SELECT v.id AS store_line_id, a.id AS row_id, a.status, a.application_no AS appl
        (SELECT min(l.license_no) FROM licenses l WHERE l.application_id = a.id) AS own_license,
        v.modified, MATERIALS AS materials_json
 """
-# A modified vehicle's Annex 2 materials, as JSON text, from the content as filed.
+# A modified vehicle's Annex 2 materials, as JSON text, from the content as filed. On
+# PostgreSQL they come from _MATERIALS_SQL instead: a content parsed once per
+# application, not once per modified line (2 s of a 4.4 s chunk query).
 _MATERIALS = {
-    "postgresql": "CASE WHEN v.modified THEN "
-    "(CAST(a.content AS jsonb) -> 'vehicles' -> v.position -> 'materials')::text END",
+    "postgresql": "NULL",
     "sqlite": "CASE WHEN v.modified THEN "
     "json_extract(a.content, '$.vehicles[' || v.position || '].materials') END",
 }
@@ -80,6 +81,18 @@ _LINES = f"""
 # chunk's lines afterwards): the heavy join runs once per chunk.
 _CHUNK = "v.id > :after AND v.id <= :last"
 _LINES_SQL = f"{_SELECT}{_LINES} AND {_CHUNK} ORDER BY v.id"
+
+
+_MATERIALS_SQL = f"""
+SELECT v.id AS store_line_id, (e.elem -> 'materials')::text AS materials_json
+  FROM (SELECT DISTINCT v.application_id FROM vehicle_lines v
+         WHERE {_CHUNK} AND v.modified) m
+  JOIN applications a ON a.id = m.application_id
+ CROSS JOIN LATERAL jsonb_array_elements(CAST(a.content AS jsonb) -> 'vehicles')
+       WITH ORDINALITY AS e(elem, n)
+  JOIN vehicle_lines v ON v.application_id = a.id AND v.position = e.n - 1
+ WHERE v.modified AND {_CHUNK}
+"""
 
 
 def _lines_sql(dialect: str) -> str:
@@ -512,6 +525,11 @@ def plain_chunks(
             raw = _read(conn, _lines_sql(conn.dialect.name), params)
             if raw.height == 0:
                 continue
+            if conn.dialect.name == "postgresql":
+                materials = _read(conn, _MATERIALS_SQL, params)
+                raw = raw.drop("materials_json").join(
+                    materials, on="store_line_id", how="left", maintain_order="left"
+                )
             reports = _read(conn, _INSPECTIONS_SQL, params)
             licenses = _read(conn, _OPEN_LICENSES_SQL, params)
             yield line_columns(raw, reports, licenses, confirmations, products)
