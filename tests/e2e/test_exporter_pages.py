@@ -88,6 +88,8 @@ def test_each_page_renders_for_the_exporter(exporter: World, pages_engine: Engin
     assert page.status_code == 200
     assert "上传车辆清单" in page.text
     assert exporter.agency_name in page.text
+    # destinations named in the page's language, the code beside
+    assert '<option value="KZ">哈萨克斯坦 (KZ)</option>' in page.text
     app_id = create(client, exporter)
     shown = client.get(f"/applications/{app_id}")
     assert shown.status_code == 200
@@ -107,6 +109,8 @@ def test_each_page_renders_for_the_exporter(exporter: World, pages_engine: Engin
     assert ">Registered on<" in english.text
     assert "Draft created" in english.text
     assert "Beijing time" in english.text
+    new_in_english = client.get("/applications/new").text
+    assert '<option value="KZ">Kazakhstan (KZ)</option>' in new_in_english
     dashboard = client.get("/applications")
     assert re.search(rf'href="/applications/{app_id}"', dashboard.text)
     fragment = client.get(f"/applications/{app_id}/vehicles/0/edit", headers={"HX-Request": "true"})

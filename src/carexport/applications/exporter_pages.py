@@ -33,7 +33,6 @@ from carexport.applications.vehicle_list import VEHICLE_LINES, parse_vehicle_lis
 from carexport.config import get_settings
 from carexport.credit import service as credit
 from carexport.db import UnitOfWork
-from carexport.domain.country import country_name
 from carexport.domain.text import normalize_identifier
 from carexport.errors import Conflict, InvalidInput, NotFound
 from carexport.pages.forms import field_errors
@@ -151,16 +150,11 @@ def _agencies(uow: UnitOfWork) -> list[str]:
     return [o.name for o in accounts.list_orgs(uow=uow) if o.kind == OrgKind.AGENCY.value]
 
 
-def _countries() -> list[tuple[str, str]]:
+def _countries() -> list[str]:
+    """ISO codes in code order: the page names each in its own language (filter `country`)."""
     import pycountry
 
-    return sorted(
-        (
-            (str(c.alpha_2), f"{c.alpha_2} — {country_name(str(c.alpha_2))}")
-            for c in pycountry.countries
-        ),
-        key=lambda pair: pair[1],
-    )
+    return sorted(str(c.alpha_2) for c in pycountry.countries)
 
 
 def _names(uow: UnitOfWork, actor: Actor) -> dict[int, str]:
