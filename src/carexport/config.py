@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # --- the HTTP API ---
     max_body_bytes: int = 16 * MiB  # a request body; larger gets 413
     max_echo_chars: int = 120  # input echoed back in a 422 problem, truncated beyond
+    # POST /api/v1/check: checks one server process runs at once (the others queue)
+    check_threads: int = Field(default=2, ge=1)
 
     # --- feed files (carexport import) ---
     max_import_file_bytes: int = 4096 * MiB  # a CSV / JSON Lines / XLSX feed file

@@ -9,12 +9,15 @@ publishes its schema under components (see `REQUEST_MODELS`).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from typing import Annotated, Any, TypeVar
+from weakref import WeakKeyDictionary
 
 import orjson
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
@@ -46,7 +49,7 @@ from carexport.applications.schemas import (
     WithdrawBody,
 )
 from carexport.audit import format_at
-from carexport.config import get_settings
+from carexport.config import Settings, get_settings
 from carexport.db import UnitOfWork
 from carexport.errors import InputProblem, InvalidInput, NotFound
 from carexport.rules.evaluate import evaluate
@@ -124,6 +127,13 @@ async def check(
         return problems_response(415, [problem], "body")
     # BodyLimit (web/limits.py) stops the read at max_body_bytes with a 413.
     data = await request.body()
+    # The check, reading the body included, is CPU work: off the event loop, so that one
+    # large batch does not stall every other request; and at most `check_threads` at
+    # once per process (see _check_limiter).
+    return await to_thread.run_sync(_check, data, lang, settings, limiter=_check_limiter())
+
+
+def _check(data: bytes, lang: Lang | None, settings: Settings) -> JSONResponse:
     try:
         value = jsondoc.parse(
             data,
@@ -135,13 +145,25 @@ async def check(
         body = validate(CheckRequest, value, "body", settings)
     except InvalidInput as exc:
         return problems_response(422, exc.problems, "body")
-    # The check is CPU work: off the event loop, so that one large batch does not stall
-    # every other request.
-    verdict = await run_in_threadpool(
-        evaluate, body.application, body.facts, body.as_of, lang or body.lang
-    )
+    verdict = evaluate(body.application, body.facts, body.as_of, lang or body.lang)
     # The contract's JSON, exactly as the CLI prints it (not re-serialised by FastAPI).
     return JSONResponse(verdict.as_json())
+
+
+# One limiter per event loop (a server process has one; tests start several).
+_CHECK_LIMITERS = WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter]()
+
+
+def _check_limiter() -> CapacityLimiter:
+    """At most `check_threads` checks of one process run at once; the others wait their
+    turn. A check holds the GIL but for the seal verifications (C, which release it):
+    20 checks in 20 threads cost a third more CPU each than one after another, as the
+    threads take the GIL from each other every 5 ms (benchmarks/bench_check_load.py)."""
+    loop = asyncio.get_running_loop()
+    limiter = _CHECK_LIMITERS.get(loop)
+    if limiter is None:
+        limiter = _CHECK_LIMITERS[loop] = CapacityLimiter(get_settings().check_threads)
+    return limiter
 
 
 # --- the workflow API (WORKFLOW.md "API routes") ------------------------------------
