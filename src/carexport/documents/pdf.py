@@ -25,6 +25,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace, TTFFont
 
 from carexport.documents.fonts import font_for
+from carexport.pages.templating import country_label
 
 __all__ = [
     "ATTACHMENT_SUFFIX",
@@ -100,6 +101,14 @@ def _attachment(document: Mapping[str, Any]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def _destination(code: object) -> str:
+    """The country in both languages: 哈萨克斯坦 Kazakhstan (KZ)."""
+    zh, en = country_label(code, "zh"), country_label(code, "en")
+    if zh == en:  # unknown code, or no name: as it is
+        return _text(code)
+    return f"{zh.rsplit(' (', 1)[0]} {en}"
+
+
 def license_pdf(document: Mapping[str, Any], *, base_url: str, superseded: bool = False) -> bytes:
     """The PDF of a signed license document (documents.licenses builds it)."""
     number = _text(document.get("license_no"))
@@ -115,7 +124,7 @@ def license_pdf(document: Mapping[str, Any], *, base_url: str, superseded: bool 
             f"统一社会信用代码 USCC {_text(document.get('enterprise_uscc'))}",
         ),
         ("发证机构 Issuing authority", agency + (f"（地区 region {region}）" if region else "")),
-        ("目的国（地区）Destination", _text(document.get("destination_country"))),
+        ("目的国（地区）Destination", _destination(document.get("destination_country"))),
         ("签发日期 Issued on", _text(document.get("issued_on"))),
         (
             "有效期 Valid",
@@ -176,7 +185,7 @@ def confirmation_pdf(
         ),
         ("车辆识别代号 VIN", vin_text),
         ("品牌 / 型号 Brand / model", f"{_text(document.get('brand'))} / {model}"),
-        ("目的国（地区）Destination", _text(document.get("destination_country"))),
+        ("目的国（地区）Destination", _destination(document.get("destination_country"))),
         ("出具日期 Issued on", _text(document.get("issued_on"))),
         (
             "确认 Statement",

@@ -142,8 +142,7 @@ def _zh_countries() -> Callable[[str], str]:
     ).gettext
 
 
-@pass_context
-def country(context: Context, code: object) -> str:
+def country_label(code: object, lang: str) -> str:
     """A destination as "哈萨克斯坦 (KZ)" / "Kazakhstan (KZ)"; an unknown code as it is."""
     text = "" if code is None else str(code)
     if not text:
@@ -151,9 +150,14 @@ def country(context: Context, code: object) -> str:
     name = country_name(text)
     if name == text:
         return text
-    if _lang(context) != "en":
+    if lang != "en":
         name = _zh_countries()(name)
     return f"{name} ({text})"
+
+
+@pass_context
+def country(context: Context, code: object) -> str:
+    return country_label(code, _lang(context))
 
 
 def local_time(value: object) -> datetime | None:

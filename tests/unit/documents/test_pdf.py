@@ -126,6 +126,7 @@ def test_a_confirmation_pdf_shows_its_chinese_and_its_qr_code(tmp_path: Path) ->
         "比亚迪汽车工业有限公司",
         "阿拉木图服务中心",
         "CF-2026-000123",
+        "哈萨克斯坦 Kazakhstan (KZ)",  # the destination named, not only its code
     ):
         assert expected in text
     subprocess.run(["pdftoppm", "-r", "150", "-png", str(path), str(tmp_path / "p")], check=True)
