@@ -12,6 +12,12 @@ the XLSX and CSV files).
 
 Quick by default (20,000 lines); `CAREXPORT_BENCH=full`: 1,000,000. Run with -s to see
 the figures.
+
+Full runs on the shared 2-core development machine (issue 19), 1,000,178 lines, 175,218
+changed: line by line through line_frame 227.9 s; column-wise reads (plain lines,
+confirmations joined) 73.8 s; every line column-wise 44.7 s (command's CPU 22.0 s, load
+average 3.2) and 60.7 s (CPU 24.0 s, load 7.4). The goal of 30 s is not met here: about
+half of the wall time is PostgreSQL's on a machine whose two cores other runs share.
 """
 
 from __future__ import annotations
