@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -84,6 +85,8 @@ def test_the_page_and_the_command_give_the_same_numbers_on_the_demo_world(
     assert page.status_code == 200
     assert f"{from_cli['changed']:,}" in page.text
     assert "N180.CONFIRMATION_MISSING" in page.text
+    # destinations by name in the page's language, the code beside
+    assert re.search(r"<td>[^<(]+ \([A-Z]{2}\)</td>", page.text)
     download = client.get(f"/monitor/whatif/{job_id}/files/summary.json")
     assert download.status_code == 200
     assert json.loads(download.content) == from_cli
