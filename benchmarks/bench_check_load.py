@@ -34,16 +34,15 @@ verifications 11), and one client alone already sees p50 25-30 ms: the goal is o
 reach by an order of magnitude, whatever the server does around the rules.
 
 Full runs on the 2-core development machine, shared with other engineers' test runs
-(issue 19), 20 clients: before — 1 worker p50 737 / p95 981 / p99 1109 ms, 26.6
-checks/s, 43 ms server CPU per check; 2 workers p50 384 / p95 557 / p99 673 ms, 50.8
-checks/s (load average 2.2-5.6). Then the body's JSON is copied without a field path per
-value (jsondoc: 8 → 5.5 ms) and the check runs in at most `check_threads` (2) threads
-per process (20 threads handing the GIL to each other cost a third more CPU per check);
-interleaved runs at equal load, 1 worker, 20 threads → 2: 27.4 → 31.6 checks/s, p95
-942 → 727 ms, 32.9 → 27.9 ms CPU per check. After, full run with the machine saturated
-by a parallel test suite (load average 7): 1 worker p50 1101 / p95 1455 ms, 18.3 checks/s,
-29 ms CPU per check; 2 workers p50 508 / p95 1432 ms, 29.2 checks/s; one client p50 71 /
-p95 121 ms. Left: a process-wide memo of seal verifications (seals/, rules/near_new.py)
+(issue 19), before and after two changes: the body's JSON is copied without a field path
+per value (jsondoc: 8 → 5.5 ms), and the check runs in at most `check_threads` (2)
+threads per process (20 threads handing the GIL to each other cost a third more CPU per
+check). 20 clients, 1 worker: p50 664 → 406, p95 920 → 518, p99 1054 → 553 ms, 29.3 →
+47.5 checks/s, 37.3 → 27.6 ms server CPU per check; 2 workers: p50 320 → 208, p95 544 →
+437, p99 625 → 463 ms, 58.2 → 70.8 checks/s, 31.5 → 26.7 ms CPU; one client alone: p50
+29.2 → 24.3, p95 35.1 → 28.0 ms (load average 2-5.5; interleaved shorter runs at equal
+load agree: every pair better after). p95 / 20 ms after: 26x with 1 worker, 22x with 2.
+Left: a process-wide memo of seal verifications (seals/, rules/near_new.py)
 would take the rules from 16 to 4 ms for confirmations seen before.
 """
 
