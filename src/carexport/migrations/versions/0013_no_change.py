@@ -1,4 +1,5 @@
-"""reserved placeholder (replace body and rename file when used)
+"""no change: a number reserved while credit and jobs were built side by side and left
+unused; it stays on the chain so that a database that ran it still upgrades
 
 Revision ID: 0013
 Revises: 0012
