@@ -7,9 +7,10 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -25,6 +26,16 @@ BODY = {
     "facts": json.loads((EXAMPLES / "facts.json").read_text(encoding="utf-8")),
 }
 VERDICT = json.loads((EXAMPLES / "verdict.json").read_text(encoding="utf-8"))
+
+
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` in an event loop of its own thread: the test's thread may already
+    run one (under xdist a worker may have run a Playwright test first)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture
@@ -81,7 +92,7 @@ def test_at_most_check_threads_checks_run_at_once(check_threads: int, slow_evalu
             assert health.status_code == 200
             return list(await asyncio.gather(*checks)), waited
 
-    answers, health_wait = asyncio.run(main())
+    answers, health_wait = run(main())
     assert [a.status_code for a in answers] == [200] * 6
     assert all(a.json() == VERDICT for a in answers)
     assert slow_evaluate.most == check_threads
@@ -96,7 +107,7 @@ def test_an_invalid_body_is_answered_from_the_check_thread_too(check_threads: in
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             return await client.post("/api/v1/check", content=b'{"application": 1, "a": NaN}')
 
-    answer = asyncio.run(main())
+    answer = run(main())
     assert answer.status_code == 422
     fields = {p["field"] for p in answer.json()["problems"]}
     assert fields == {"body.a"}
