@@ -189,7 +189,12 @@ def tables_frame(
         .join(reports, on="vin_key", how="left", maintain_order="left")
         .join(_confirmations(index), on="_conf_key", how="left", maintain_order="left")
         .join(_open_licenses(index), on="vin_key", how="left", maintain_order="left")
-        .join(_destinations(frame), on="destination_country", how="left", maintain_order="left")
+        .join(
+            destination_table(frame["destination_country"], "destination_country"),
+            on="destination_country",
+            how="left",
+            maintain_order="left",
+        )
         .join(
             _modified(small),
             left_on=["_modified_brand_text", "model_text"],
@@ -269,14 +274,16 @@ def _open_licenses(index: FactIndex) -> pl.DataFrame:
     )
 
 
-def _destinations(frame: pl.DataFrame) -> pl.DataFrame:
+def destination_table(values: pl.Series, key: str) -> pl.DataFrame:
+    """The destination table's columns for each distinct value of `values`, keyed by a
+    column named `key`: the store's path (whatif.columnar) joins it as this module does."""
     rows = []
-    for value in frame["destination_country"].unique().to_list():
+    for value in values.unique().to_list():
         code = country_code(value)
         entry = destination(code) if code is not None else None
         rows.append(
             {
-                "destination_country": value,
+                key: value,
                 "dest_listed": entry is not None,
                 "dest_age_limit_years": entry.age_limit_years if entry else None,
                 "dest_used_imports_banned": entry.used_imports_banned if entry else None,
@@ -284,9 +291,7 @@ def _destinations(frame: pl.DataFrame) -> pl.DataFrame:
             }
         )
     names = ["dest_listed", "dest_age_limit_years", "dest_used_imports_banned", "dest_drive_side"]
-    return pl.DataFrame(
-        rows, schema={"destination_country": pl.String(), **{n: LINE_SCHEMA[n] for n in names}}
-    )
+    return pl.DataFrame(rows, schema={key: pl.String(), **{n: LINE_SCHEMA[n] for n in names}})
 
 
 def _modified(small: LineBuilder) -> pl.DataFrame:

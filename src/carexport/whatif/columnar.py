@@ -30,12 +30,11 @@ from psycopg.sql import Literal
 from sqlalchemy import Connection, Engine, text
 
 from carexport.domain.application import Application, VehicleLine
-from carexport.domain.country import country_code
 from carexport.domain.text import is_blank, normalize_identifier, normalize_text
 from carexport.domain.vin import vin_problem
 from carexport.rules.banned import status_codes
-from carexport.rules.destinations import destination
 from carexport.rules.frame import LINE_SCHEMA, line_frame
+from carexport.rules.frame_tables import destination_table
 
 # Submitted at least once, with content (what the store holds as filed), in the period;
 # of one agency when :agency (its normalised name) is not empty (docs/deploy.md: a
@@ -236,29 +235,7 @@ def _mapped(
 
 
 def _destinations(frame: pl.DataFrame) -> pl.DataFrame:
-    rows = []
-    for value in frame["destination_key"].unique().to_list():
-        code = country_code(value)
-        dest = destination(code) if code is not None else None
-        rows.append(
-            {
-                "destination_key": value,
-                "dest_listed": dest is not None,
-                "dest_age_limit_years": dest.age_limit_years if dest else None,
-                "dest_used_imports_banned": dest.used_imports_banned if dest else None,
-                "dest_drive_side": dest.drive_side if dest else None,
-            }
-        )
-    table = pl.DataFrame(
-        rows,
-        schema={
-            "destination_key": pl.String,
-            "dest_listed": pl.Boolean,
-            "dest_age_limit_years": pl.Int32,
-            "dest_used_imports_banned": pl.Boolean,
-            "dest_drive_side": pl.String,
-        },
-    )
+    table = destination_table(frame["destination_key"], "destination_key")
     return frame.join(
         table, on="destination_key", how="left", nulls_equal=True, maintain_order="left"
     )
