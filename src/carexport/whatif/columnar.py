@@ -35,6 +35,7 @@ from carexport.domain.vin import vin_problem
 from carexport.rules.banned import status_codes
 from carexport.rules.frame import LINE_SCHEMA, line_frame
 from carexport.rules.frame_tables import destination_table
+from carexport.whatif.phases import phase
 
 # Submitted at least once, with content (what the store holds as filed), in the period;
 # of one agency when :agency (its normalised name) is not empty (docs/deploy.md: a
@@ -361,7 +362,8 @@ def _with_products(frame: pl.DataFrame, products: Pairs) -> pl.DataFrame:
         .rows()
     )
     if pairs:
-        table = products(pairs)
+        with phase("modified products"):
+            table = products(pairs)
         frame = frame.join(
             table,
             on=["modified_brand", "model"],
@@ -396,7 +398,8 @@ def _with_confirmations(frame: pl.DataFrame, confirmations: Confirmations) -> pl
     frame = _mapped(frame, "confirmation_id", "conf_key", normalize_identifier, pl.String())
     named = frame["confirmation_id"].drop_nulls().unique().sort().to_list()
     if named:
-        table = confirmations(named)
+        with phase("confirmations (seals)"):
+            table = confirmations(named)
     else:
         table = pl.DataFrame(
             schema={"conf_key": pl.String, **{c: LINE_SCHEMA[c] for c in CONFIRMATION_COLUMNS}}
@@ -499,17 +502,22 @@ def plain_chunks(
                 "last": after + size,
             }
             after += size
-            raw = _read(conn, _lines_sql(conn.dialect.name), params)
+            with phase("read lines"):
+                raw = _read(conn, _lines_sql(conn.dialect.name), params)
             if raw.height == 0:
                 continue
             if conn.dialect.name == "postgresql":
-                materials = _read(conn, _MATERIALS_SQL, params)
-                raw = raw.drop("materials_json").join(
-                    materials, on="store_line_id", how="left", maintain_order="left"
-                )
-            reports = _read(conn, _INSPECTIONS_SQL, params)
-            licenses = _read(conn, _OPEN_LICENSES_SQL, params)
-            yield line_columns(raw, reports, licenses, confirmations, products)
+                with phase("read materials"):
+                    materials = _read(conn, _MATERIALS_SQL, params)
+                    raw = raw.drop("materials_json").join(
+                        materials, on="store_line_id", how="left", maintain_order="left"
+                    )
+            with phase("read reports and licenses"):
+                reports = _read(conn, _INSPECTIONS_SQL, params)
+                licenses = _read(conn, _OPEN_LICENSES_SQL, params)
+            with phase("build frame"):
+                built = line_columns(raw, reports, licenses, confirmations, products)
+            yield built
 
 
 def empty_frame() -> pl.DataFrame:

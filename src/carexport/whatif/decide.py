@@ -24,6 +24,7 @@ from carexport.feeds import service as feeds
 from carexport.rules.bulk import BulkResult, evaluate_frame
 from carexport.rules.frame import LineFrame, line_frame
 from carexport.rules.parameters import ParameterTable
+from carexport.whatif.phases import phase
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,12 @@ def evaluate_lines(
 ) -> tuple[pl.DataFrame, list[BulkResult]]:
     """`lines.frame` with `decision_i` and `rules_i` for each scenario i (same row
     order), and the evaluator's results (for explaining a line)."""
-    results = [evaluate_frame(lines, as_of=s.as_of, parameters=s.parameters) for s in scenarios]
+    results = []
+    for i, scenario in enumerate(scenarios):
+        with phase(f"evaluate {i}"):
+            results.append(
+                evaluate_frame(lines, as_of=scenario.as_of, parameters=scenario.parameters)
+            )
     frame = lines.frame.with_columns(
         [
             column

@@ -15,6 +15,7 @@ import polars as pl
 import xlsxwriter  # type: ignore[import-untyped]
 
 from carexport.spreadsheet_cells import inert, inert_row
+from carexport.whatif.phases import phase
 from carexport.whatif.service import WhatIf, changed_lines, summary, tables
 
 XLSX = "whatif.xlsx"
@@ -67,16 +68,25 @@ def _sheet(book: xlsxwriter.Workbook, title: str, rows: Iterable[Sequence[Any]])
 def write(folder: Path, whatif: WhatIf, frame: pl.DataFrame) -> dict[str, Any]:
     """Write the four files into `folder`; the summary (also in summary.json)."""
     folder.mkdir(parents=True, exist_ok=True)
-    result = summary(whatif, frame)
-    every = tables(frame)
-    changed = changed_lines(frame)
+    with phase("summary and tables"):
+        result = summary(whatif, frame)
+        every = tables(frame)
+        changed = changed_lines(frame)
 
-    (folder / SUMMARY_JSON).write_text(
-        json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
-    )
-    with (folder / CHANGED_CSV).open("wb") as fh:
+    with phase("write summary.json"):
+        (folder / SUMMARY_JSON).write_text(
+            json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
+    with phase("write changed.csv"), (folder / CHANGED_CSV).open("wb") as fh:
         fh.write("\ufeff".encode())  # Excel opens UTF-8 CSV by its BOM
         _inert_frame(changed).write_csv(fh)
+    with phase("write xlsx and summary.csv"):
+        _write_summary_csv(folder, every)
+        _write_xlsx(folder, whatif, result, every, changed)
+    return result
+
+
+def _write_summary_csv(folder: Path, every: dict[str, pl.DataFrame]) -> None:
     with (folder / SUMMARY_CSV).open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         columns = (
@@ -90,6 +100,14 @@ def write(folder: Path, whatif: WhatIf, frame: pl.DataFrame) -> dict[str, Any]:
                 values = [record.get(c, "") for c in columns[1:]]
                 writer.writerow(inert_row([name, *values]))
 
+
+def _write_xlsx(
+    folder: Path,
+    whatif: WhatIf,
+    result: dict[str, Any],
+    every: dict[str, pl.DataFrame],
+    changed: pl.DataFrame,
+) -> None:
     # xlsxwriter in constant memory: each row goes to disk as it is written. Formulas
     # and links are never made from our text (and every text cell is inert besides).
     book = xlsxwriter.Workbook(
@@ -129,4 +147,3 @@ def write(folder: Path, whatif: WhatIf, frame: pl.DataFrame) -> dict[str, Any]:
     )
     _sheet(book, "变化明细 changed", [*note, list(changed.columns), *shown.iter_rows()])
     book.close()
-    return result

@@ -24,6 +24,7 @@ from carexport.rules.parameters import default_parameters
 from carexport.whatif import columnar
 from carexport.whatif import lines as store_lines
 from carexport.whatif.decide import Scenario, evaluate_lines
+from carexport.whatif.phases import phase
 
 DECISIONS = ("pass", "review", "fail")
 # The report's groupings: (column, 中文, English)
@@ -136,7 +137,8 @@ def run(
     the report's dimensions, in submission order."""
     size = chunk_rows or get_settings().whatif_chunk_rows
     agency = whatif.agency_key
-    total = store_lines.count_lines(engine, whatif.start, whatif.end, agency)
+    with phase("count lines"):
+        total = store_lines.count_lines(engine, whatif.start, whatif.end, agency)
     scenarios = whatif.scenarios()
     done = 0
     decided: list[pl.DataFrame] = []
@@ -144,7 +146,8 @@ def run(
     def keep(lines: LineFrame) -> None:
         nonlocal done
         frame, _ = evaluate_lines(lines, scenarios)
-        decided.append(frame.select(_KEPT))
+        with phase("keep"):
+            decided.append(frame.select(_KEPT))
         done += frame.height
         if on_progress is not None:
             on_progress(done, total)
@@ -157,6 +160,11 @@ def run(
     if not decided:
         empty = columnar.empty_frame()
         keep(LineFrame(frame=empty))
+    with phase("collect, sort, dimensions"):
+        return _collected(decided)
+
+
+def _collected(decided: list[pl.DataFrame]) -> pl.DataFrame:
     result = (
         pl.concat(decided)
         .sort(["submitted_on", "row_id", "position"])

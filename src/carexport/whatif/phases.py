@@ -1,0 +1,64 @@
+"""Where a what-if spends its time: wall clock and this process's CPU per named phase,
+recorded only while someone asks (benchmarks/bench_whatif.py); otherwise each phase is
+a no-op.
+
+Phases nest; each is charged its own time only (an inner phase's time is taken out of
+the outer one's), so the figures add up to the run. CPU is the whole process's
+(Polars runs its own threads), read at each phase's edges: meaningful because a
+what-if's phases run one after another.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Phases:
+    """Seconds per phase, in the order they first ran."""
+
+    wall: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    # (wall, cpu) spent in phases nested inside each open phase
+    _inner: list[list[float]] = field(default_factory=list)
+
+    def add(self, name: str, wall: float, cpu: float) -> None:
+        self.wall[name] = self.wall.get(name, 0.0) + wall
+        self.cpu[name] = self.cpu.get(name, 0.0) + cpu
+
+
+_current: ContextVar[Phases | None] = ContextVar("whatif_phases", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[Phases]:
+    """Record the phases of whatever runs inside, in this context."""
+    phases = Phases()
+    token = _current.set(phases)
+    try:
+        yield phases
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def phase(name: str) -> Iterator[None]:
+    phases = _current.get()
+    if phases is None:
+        yield
+        return
+    phases._inner.append([0.0, 0.0])
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        inner_wall, inner_cpu = phases._inner.pop()
+        phases.add(name, wall - inner_wall, cpu - inner_cpu)
+        if phases._inner:
+            phases._inner[-1][0] += wall
+            phases._inner[-1][1] += cpu
