@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 
 from carexport.domain.application import Application, VehicleLine
@@ -27,7 +27,7 @@ from carexport.domain.facts import (
     ModifierCapacity,
     Registration,
 )
-from carexport.domain.text import normalize_identifier
+from carexport.domain.text import is_blank, normalize_identifier
 from carexport.rules.parameters import ParameterTable
 from carexport.rules.registry import Finding, Registry, Rule
 
@@ -51,6 +51,21 @@ def _all_by(rows: Iterable[T], key: str) -> dict[str, list[T]]:
         if k is not None:
             index[k].append(row)
     return index
+
+
+@lru_cache(maxsize=65_536)
+def _person_key(person_id: str | None) -> str | None:
+    """A person's ID as credit compares it; None when blank. Memoised (a pure function
+    of the text): every check of a world's facts names the same few thousand persons."""
+    return None if is_blank(person_id) else normalize_identifier(person_id) or ""
+
+
+def _persons_of(enterprise: Enterprise) -> frozenset[str]:
+    keys = {_person_key(enterprise.legal_representative_id)}
+    if enterprise.related_person_ids:
+        keys.update(map(_person_key, enterprise.related_person_ids))
+    keys.discard(None)
+    return frozenset(keys)  # type: ignore[arg-type]  # None was just discarded
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,22 @@ class FactIndex:
     @cached_property
     def credit_events(self) -> dict[str, list[CreditEvent]]:
         return _all_by(self.facts.credit_events, "enterprise_uscc")
+
+    @cached_property
+    def enterprise_persons(self) -> dict[str, frozenset[str]]:
+        """Each enterprise's persons (legal representative and related persons,
+        normalised), by enterprise key: normalised once per index, not per check of
+        every other enterprise (rules/credit.py, 另设企业)."""
+        return {key: _persons_of(e) for key, e in self.enterprises.items()}
+
+    @cached_property
+    def enterprises_by_person(self) -> dict[str, list[str]]:
+        """Person → the keys of the enterprises naming them, in the facts' order."""
+        index: defaultdict[str, list[str]] = defaultdict(list)
+        for key, persons in self.enterprise_persons.items():
+            for person in persons:
+                index[person].append(key)
+        return index
 
     @cached_property
     def seal_problems(self) -> dict[tuple[int, int], str | None]:

@@ -99,12 +99,8 @@ def _event_facts(events: list[CreditEvent]) -> list[dict[str, object]]:
     ]
 
 
-def _persons(ctx: Context, enterprise_key: str) -> set[str]:
-    enterprise = ctx.index.enterprises.get(enterprise_key)
-    if enterprise is None:
-        return set()
-    ids = [enterprise.legal_representative_id, *(enterprise.related_person_ids or [])]
-    return {normalize_identifier(i) or "" for i in ids if not is_blank(i)}
+def _persons(ctx: Context, enterprise_key: str) -> frozenset[str]:
+    return ctx.index.enterprise_persons.get(enterprise_key, frozenset())
 
 
 def suspension_in_force(ctx: Context, enterprise_key: str) -> Suspension | None:
@@ -151,7 +147,7 @@ def _roles(enterprise: Enterprise) -> dict[str, tuple[str, str | None]]:
 
 
 def _shared_persons(
-    applicant: Enterprise, other: Enterprise, shared: set[str]
+    applicant: Enterprise, other: Enterprise, shared: frozenset[str]
 ) -> list[dict[str, object]]:
     """The links of the chain: who is shared, masked, and what each is on either side.
     A store gives the masked form (it keeps no clear ID); a file's clear ID is masked
@@ -204,8 +200,12 @@ def credit_findings(ctx: Context) -> list[Finding | None]:
     related = []
     applicant = ctx.index.enterprises.get(key)
     if persons and applicant is not None:
+        # Only the enterprises naming one of the applicant's persons can share one;
+        # they are taken in the facts' order, as the verdict lists them.
+        by_person = ctx.index.enterprises_by_person
+        sharing = set().union(*(by_person.get(p, ()) for p in persons))
         for other_key, other in ctx.index.enterprises.items():
-            if other_key == key:
+            if other_key == key or other_key not in sharing:
                 continue
             shared = persons & _persons(ctx, other_key)
             if not shared:
