@@ -64,19 +64,27 @@ def _signature_algorithm() -> Any:
 class PublicKey:
     """An SM2 public key (a point on the curve, checked when the key is built)."""
 
-    __slots__ = ("_key", "_native")
+    __slots__ = ("_key", "_native", "_point")
 
     def __init__(self, key: Any) -> None:
         self._key = key
         # The key inside the system libcrypto, made at its first verification there.
         self._native: NativeKey | None = None
+        self._point: bytes | None = None
+
+    def point(self) -> bytes:
+        """The uncompressed point 04 || x || y (65 bytes), computed once."""
+        if self._point is None:
+            self._point = bytes(
+                self._key.public_bytes(
+                    serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+                )
+            )
+        return self._point
 
     def hex(self) -> str:
         """The FACTS.json form: "04" + x + y, lowercase hex."""
-        point: bytes = self._key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-        return point.hex()
+        return self.point().hex()
 
     def pem(self) -> str:
         """SubjectPublicKeyInfo PEM, as `openssl pkeyutl -pubin -inkey` reads it."""
@@ -108,7 +116,7 @@ class PublicKey:
         if crypto is None:
             return None
         try:
-            self._native = crypto.key(bytes.fromhex(self.hex()))
+            self._native = crypto.key(self.point())
         except ValueError:
             # Tongsuo already checked the point; should libcrypto still refuse it, the
             # key is verified by Tongsuo rather than not at all.

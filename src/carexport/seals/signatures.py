@@ -16,6 +16,8 @@ from carexport.seals.canonical import SIGNATURE_KEY, canonical_bytes
 from carexport.seals.der import decode_signature
 from carexport.seals.errors import InvalidKey, UnsignableDocument
 from carexport.seals.keys import PrivateKey, PublicKey, public_key_from_hex
+from carexport.seals.memo import VERIFICATIONS
+from carexport.seals.verify_backend import chosen_backend
 
 _ASCII_WHITESPACE = b" \t\r\n\v\f"
 
@@ -74,6 +76,16 @@ def verify_document(document: Mapping[str, Any], public_key: str | PublicKey) ->
         message = canonical_bytes(document)
     except UnsignableDocument:
         return "document has no RFC 8785 canonical form"
-    if not key.verify(der, message):
+    if not _signature_valid(key, der, message):
         return "signature does not verify"
     return None
+
+
+def _signature_valid(key: PublicKey, der: bytes, message: bytes) -> bool:
+    """key.verify(der, message), from the process's memo when it was computed before
+    (seals.memo: the answer is a pure function of the three). Only the cryptography is
+    memoised: every caller still decides, on each check, whose key this is and whether
+    it may sign on that day. Under `using_backend` the named backend computes it."""
+    if chosen_backend() is not None:
+        return key.verify(der, message)
+    return VERIFICATIONS.verified(key.point(), der, message, key.verify)

@@ -45,9 +45,18 @@ def current_backend() -> VerifyBackend:
     return _chosen.get() or available_backends()[0]
 
 
+def chosen_backend() -> VerifyBackend | None:
+    """The backend `using_backend` set for this thread or task, None when none was."""
+    return _chosen.get()
+
+
 @contextmanager
 def using_backend(backend: VerifyBackend) -> Iterator[None]:
-    """Verify with `backend` inside the block (this thread or task only)."""
+    """Verify with `backend` inside the block (this thread or task only).
+
+    Inside the block verify_document does not answer from the memo of verifications
+    (seals.memo): a test or benchmark that names a backend means that backend to compute
+    every answer."""
     if backend not in available_backends():
         raise ValueError(f"the SM2 verify backend {backend} is not available here")
     token = _chosen.set(backend)
