@@ -1,14 +1,17 @@
 """The line frame from tables: the store's path to a million lines.
 
 `line_frame` builds the frame from domain objects, one Python step per line (about
-100 µs: two minutes for a national year). `tables_frame` builds the same frame from
+100 µs: two minutes for a national year). `joined_frame` builds the same frame from
 Polars tables of the big inputs — the vehicle lines with their application's columns,
-the registrations, the inspection reports — joined in Polars; the small facts
-(confirmations, manufacturers, Announcement products, CCC certificates, capacities, open
-licenses) still come as domain rows. Normalisation, the VIN check and the status letters
+the registrations, the inspection reports, the open licenses — joined in Polars; the
+small facts (confirmations and their issuers, Announcement products, CCC certificates,
+capacities) come as domain rows. Normalisation, the VIN check and the status letters
 run once per distinct value with the same pure functions; the join keeps the single
 check's rules (first registration per normalised VIN, every report, in the order
-given). tests/rules/test_frame_tables.py holds the two builders to equal frames.
+given). `tables_frame` is that builder over tables and FACTS; the what-if reads the
+same tables from the store (whatif.columnar) and calls the same builder.
+tests/rules/test_frame_tables.py holds `tables_frame` to `line_frame`'s frame, and
+tests/integration/test_whatif_columnar.py the store's read likewise.
 """
 
 from __future__ import annotations
@@ -101,9 +104,11 @@ def _key(name: str) -> pl.Expr:
 
 def _stripped(frame: pl.DataFrame) -> pl.Series:
     """`materials` with each item stripped as Python strips it (a UDF inside list.eval
-    runs once per list: a hundred times slower than once per distinct item)."""
+    runs once per list: a hundred times slower than once per distinct item). Only the
+    lines that list any are exploded: in a national year few do."""
     items = (
         frame.select("line_id", "materials")
+        .filter(pl.col("materials").list.len() > 0)
         .explode("materials")
         .with_columns(_per_value(pl.col("materials"), _strip, pl.String()))
         .group_by("line_id", maintain_order=True)
@@ -128,14 +133,52 @@ def tables_frame(
     are not read). The result cannot explain a line (`BulkResult.findings`): no domain
     rows stand behind it."""
     index = FactIndex(facts)
-    small = LineBuilder(index)
-    frame = _conform(lines, LINE_COLUMNS).with_columns(
+    frame = joined_frame(lines, registrations, inspections, open_licenses(index), index)
+    return LineFrame(frame=frame)
+
+
+# Open licenses as a table: one row per (VIN key, license number) held open.
+OPEN_LICENSE_COLUMNS: Final[dict[str, pl.DataType]] = {
+    "vin_key": pl.String(),
+    "license_no": pl.String(),
+}
+# Optional columns of `joined_frame`'s lines: the store's own VIN key (else computed
+# from `vin`) and the application's own license (not an open license "elsewhere").
+LINE_EXTRAS: Final[dict[str, pl.DataType]] = {
+    "vin_key": pl.String(),
+    "own_license": pl.String(),
+}
+
+
+def joined_frame(
+    lines: pl.DataFrame,
+    registrations: pl.DataFrame,
+    inspections: pl.DataFrame,
+    licenses: pl.DataFrame,
+    index: FactIndex,
+    keep: dict[str, pl.DataType] | None = None,
+) -> pl.DataFrame:
+    """LINE_SCHEMA's columns (then `keep`'s, carried from `lines`) for `lines`
+    (LINE_COLUMNS, optionally LINE_EXTRAS) joined with their registration record (the
+    first of `registrations` per normalised VIN), every report of `inspections` in the
+    order given, their open licenses (`licenses`, OPEN_LICENSE_COLUMNS, less the line's
+    own), and the small facts of `index`: the named confirmation and its issuer (with
+    the seal's verdict), the modified brand and model's Announcement products and CCC
+    certificates, the destination table's row.
+
+    The one builder of the store's path: `tables_frame` (facts as domain rows) and the
+    what-if's read of the store (whatif.columnar, big tables read by SQL) both call it.
+    Normalisation, the VIN check and the status letters run once per distinct value
+    with the pure functions the single check calls."""
+    kept = keep or {}
+    frame = _conform(lines, {**LINE_COLUMNS, **LINE_EXTRAS, **kept}).with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("line_id")
     )
+    vin_key = pl.col("vin_key") if "vin_key" in lines.columns else _key("vin")
     frame = frame.with_columns(
         _key("enterprise_uscc").fill_null("").alias("enterprise_key"),
         _key("destination_country").alias("destination_key"),
-        _key("vin").fill_null("").alias("vin_key"),
+        vin_key.fill_null("").alias("vin_key"),
         _per_value(pl.col("vin"), vin_problem, pl.String()).alias("vin_problem"),
         _text("brand").alias("brand_text"),
         _text("model").alias("model_text"),
@@ -148,55 +191,20 @@ def tables_frame(
         ],
     )
     frame = frame.with_columns(_stripped(frame))
-    # The registration record: the first per normalised VIN.
-    records = (
-        _conform(registrations, REGISTRATION_COLUMNS)
-        .with_columns(_key("vin").alias("vin_key"))
-        .filter(pl.col("vin_key").is_not_null())
-        .unique("vin_key", keep="first", maintain_order=True)
-        .select(
-            "vin_key",
-            pl.lit(True).alias("has_record"),
-            pl.col("brand").alias("rec_brand"),
-            _text("brand").alias("rec_brand_text"),
-            pl.col("model").alias("rec_model"),
-            _text("model").alias("rec_model_text"),
-            pl.col("registration_date").alias("rec_registration_date"),
-            pl.col("transfer_for_export_date").alias("rec_transfer_for_export_date"),
-            pl.col("export_transfer_count").alias("rec_export_transfer_count"),
-            pl.col("status").alias("rec_status"),
-            _per_value(pl.col("status"), status_codes, _TEXTS).alias("rec_status_codes"),
-            pl.col("owner_uscc").alias("rec_owner_uscc"),
-            _key("owner_uscc").alias("rec_owner_key"),
-            pl.col("mortgaged").alias("rec_mortgaged"),
-            pl.col("customs_supervised").alias("rec_customs_supervised"),
-            pl.col("scrap_due_date").alias("rec_scrap_due_date"),
-        )
-    )
-    reports = (
-        _conform(inspections, INSPECTION_COLUMNS)
-        .with_columns(_key("vin").alias("vin_key"))
-        .filter(pl.col("vin_key").is_not_null())
-        .group_by("vin_key", maintain_order=True)
-        .agg(
-            pl.struct(
-                "inspected_on", (pl.col("result").str.to_lowercase() == "fail").alias("failed")
-            ).alias("inspections")
-        )
-    )
     frame = (
-        frame.join(records, on="vin_key", how="left", maintain_order="left")
-        .join(reports, on="vin_key", how="left", maintain_order="left")
+        frame.join(_records(registrations), on="vin_key", how="left", maintain_order="left")
+        .join(_reports(inspections), on="vin_key", how="left", maintain_order="left")
         .join(_confirmations(index), on="_conf_key", how="left", maintain_order="left")
-        .join(_open_licenses(index), on="vin_key", how="left", maintain_order="left")
+        .join(_license_counts(frame, licenses), on="line_id", how="left", maintain_order="left")
         .join(
             destination_table(frame["destination_country"], "destination_country"),
             on="destination_country",
             how="left",
+            nulls_equal=True,
             maintain_order="left",
         )
         .join(
-            _modified(small),
+            _modified(LineBuilder(index)),
             left_on=["_modified_brand_text", "model_text"],
             right_on=["_brand", "_model"],
             how="left",
@@ -225,7 +233,79 @@ def tables_frame(
             for name in ("products", "certificates")
         ],
     )
-    return LineFrame(frame=frame.select([pl.col(n).cast(t) for n, t in LINE_SCHEMA.items()]))
+    return frame.select(
+        [pl.col(n).cast(t) for n, t in LINE_SCHEMA.items()]
+        + [pl.col(n).cast(t) for n, t in kept.items()]
+    )
+
+
+def _records(registrations: pl.DataFrame) -> pl.DataFrame:
+    """The registration record's columns, the first record per normalised VIN."""
+    vin_key = pl.col("vin_key") if "vin_key" in registrations.columns else _key("vin")
+    return (
+        _conform(registrations, {**REGISTRATION_COLUMNS, "vin_key": pl.String()})
+        .with_columns(vin_key.alias("vin_key"))
+        .filter(pl.col("vin_key").is_not_null())
+        .unique("vin_key", keep="first", maintain_order=True)
+        .select(
+            "vin_key",
+            pl.lit(True).alias("has_record"),
+            pl.col("brand").alias("rec_brand"),
+            _text("brand").alias("rec_brand_text"),
+            pl.col("model").alias("rec_model"),
+            _text("model").alias("rec_model_text"),
+            pl.col("registration_date").alias("rec_registration_date"),
+            pl.col("transfer_for_export_date").alias("rec_transfer_for_export_date"),
+            pl.col("export_transfer_count").alias("rec_export_transfer_count"),
+            pl.col("status").alias("rec_status"),
+            _per_value(pl.col("status"), status_codes, _TEXTS).alias("rec_status_codes"),
+            pl.col("owner_uscc").alias("rec_owner_uscc"),
+            _key("owner_uscc").alias("rec_owner_key"),
+            pl.col("mortgaged").alias("rec_mortgaged"),
+            pl.col("customs_supervised").alias("rec_customs_supervised"),
+            pl.col("scrap_due_date").alias("rec_scrap_due_date"),
+        )
+    )
+
+
+def _reports(inspections: pl.DataFrame) -> pl.DataFrame:
+    """Every report per normalised VIN, in the order given (the rules pick by as_of)."""
+    vin_key = pl.col("vin_key") if "vin_key" in inspections.columns else _key("vin")
+    return (
+        _conform(inspections, {**INSPECTION_COLUMNS, "vin_key": pl.String()})
+        .with_columns(vin_key.alias("vin_key"))
+        .filter(pl.col("vin_key").is_not_null())
+        .group_by("vin_key", maintain_order=True)
+        .agg(
+            pl.struct(
+                "inspected_on", (pl.col("result").str.to_lowercase() == "fail").alias("failed")
+            ).alias("inspections")
+        )
+    )
+
+
+def _license_counts(frame: pl.DataFrame, licenses: pl.DataFrame) -> pl.DataFrame:
+    """Per line, the distinct licenses held open on its VIN, less its application's own
+    (re-deciding a filed line, the license its approval issued did not exist when it
+    was filed)."""
+    held = _conform(licenses, OPEN_LICENSE_COLUMNS).unique()
+    counts = held.group_by("vin_key").agg(pl.len().alias("_held"))
+    own = held.rename({"license_no": "own_license"}).with_columns(_own=pl.lit(1))
+    joined = (
+        frame.select("line_id", "vin_key", "own_license")
+        .join(counts, on="vin_key", how="inner")
+        .join(own, on=["vin_key", "own_license"], how="left")
+    )
+    return joined.select(
+        "line_id",
+        (pl.col("_held") - pl.col("_own").fill_null(0)).cast(pl.Int32).alias("open_license_count"),
+    )
+
+
+def open_licenses(index: FactIndex) -> pl.DataFrame:
+    """The open licenses of `index` as a table (OPEN_LICENSE_COLUMNS)."""
+    rows = [(key, no) for key, nos in index.open_licenses_by_vin.items() for no in nos]
+    return pl.DataFrame(rows, schema=OPEN_LICENSE_COLUMNS, orient="row")
 
 
 def _confirmations(index: FactIndex) -> pl.DataFrame:
@@ -264,14 +344,6 @@ def _confirmations(index: FactIndex) -> pl.DataFrame:
         "seal_problem": pl.String(),
     }
     return pl.DataFrame(rows, schema=schema)
-
-
-def _open_licenses(index: FactIndex) -> pl.DataFrame:
-    counts = {key: len(nos) for key, nos in index.open_licenses_by_vin.items() if nos}
-    return pl.DataFrame(
-        {"vin_key": list(counts), "open_license_count": list(counts.values())},
-        schema={"vin_key": pl.String(), "open_license_count": pl.Int32()},
-    )
 
 
 def destination_table(values: pl.Series, key: str) -> pl.DataFrame:
