@@ -45,10 +45,18 @@ import zen
 from tests.rules.bulk_world import generate
 
 from carexport.rules.bulk import evaluate_frame
+from carexport.rules.condition import (
+    AS_OF,
+    any_in_force_above,
+    count_in_force,
+    exists_on_or_before,
+    latest_flag,
+    param,
+)
+from carexport.rules.condition_polars import Env, compile_frame
 from carexport.rules.frame import line_frame
 from carexport.rules.parameters import default_parameters
 from carexport.rules.registry import Registry
-from carexport.rules.vectorised import AS_OF, Env, derived_columns
 
 FULL = os.environ.get("CAREXPORT_BENCH") == "full"
 LINES = 1_000_000 if FULL else 100_000
@@ -305,7 +313,32 @@ def engine_inputs(frame: pl.DataFrame) -> list[dict[str, Any]]:
     lists and list memberships reduced by Polars (not timed)."""
     c = pl.col
     env = Env(Registry(()), default_parameters())
-    derived = derived_columns(frame.lazy().with_columns(c("submitted_on").alias(AS_OF)), env)
+    hidden, reduced = compile_frame(
+        {
+            "_inspected": exists_on_or_before("inspections", "inspected_on", AS_OF),
+            "_latest_failed": latest_flag("inspections", "inspected_on", "failed", AS_OF),
+            "_products_in_force": count_in_force("products", "valid_from", "valid_to", AS_OF),
+            "_certificates_in_force": count_in_force(
+                "certificates", "valid_from", "valid_to", AS_OF, "status_valid"
+            ),
+            "_over_capacity": any_in_force_above(
+                "products",
+                "valid_from",
+                "valid_to",
+                AS_OF,
+                "exported_last_12_months",
+                "annual_capacity",
+                param("mod.capacity_ratio"),
+            ),
+        },
+        env,
+    )
+    derived = (
+        frame.lazy()
+        .with_columns(c("submitted_on").alias("as_of"))
+        .with_columns(hidden)
+        .with_columns(**reduced)
+    )
     reg = pl.coalesce("rec_registration_date", "registration_date")
     year = reg.dt.year() + c("dest_age_limit_years")
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
@@ -321,7 +354,7 @@ def engine_inputs(frame: pl.DataFrame) -> list[dict[str, Any]]:
     vb = pl.coalesce("brand_text", "rec_brand_text")
     return (
         derived.select(
-            days(c(AS_OF)).alias("as_of"),
+            days(c("as_of")).alias("as_of"),
             days(c("submitted_on")).alias("submitted"),
             days(reg).alias("reg"),
             days(c("rec_transfer_for_export_date")).alias("rec_transfer"),

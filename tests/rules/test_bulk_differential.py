@@ -21,11 +21,10 @@ import pytest
 from carexport.rules.bulk import BulkResult, evaluate_frame, rule_counts
 from carexport.rules.catalogue import default_registry
 from carexport.rules.context import FactIndex
-from carexport.rules.evaluate import evaluate
+from carexport.rules.evaluate import evaluate, vehicle_rule_ids
 from carexport.rules.frame import LineFrame, line_frame
 from carexport.rules.parameters import ParameterTable, default_parameters
 from carexport.rules.registry import Lang, Registry, Severity
-from carexport.rules.vectorised import vehicle_rule_ids
 from tests.rules.bulk_world import World, generate
 
 LINES = int(os.environ.get("CAREXPORT_DIFFERENTIAL_LINES", "100000"))

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from carexport.domain.facts import InspectionResult
 from carexport.domain.text import normalize_identifier
+from carexport.rules.condition import AS_OF, Expr, col, exists_on_or_before, latest_flag, on, param
 from carexport.rules.context import Context, VehicleRow
 from carexport.rules.registry import LAW_2024, Finding, RuleFactory, Scope, Section
 
@@ -69,6 +70,23 @@ RULES = (
         ("registration.owner_uscc", "enterprise_uscc"),
     ),
 )
+
+# When each rule fires (rules/condition.py), in the order findings are reported. The
+# record-based rules need a record; an absent fact (null) proves nothing either way.
+# Inspection reports dated after as_of do not exist yet for the check.
+_record = col("has_record")
+_codes = col("rec_status_codes")
+CONDITIONS: dict[str, Expr] = {
+    "BAN.STATUS": _record & ((_codes.len() == 0) | on(_codes.any_other_than("A"))),
+    "BAN.MORTGAGED": _record & on(col("rec_mortgaged")),
+    "BAN.SCRAP_DUE": _record
+    & on(col("rec_scrap_due_date") <= AS_OF.plus_days(param("ban.scrap_margin_days"))),
+    "BAN.CUSTOMS_SUPERVISED": _record & on(col("rec_customs_supervised")),
+    "BAN.SECOND_TRANSFER": _record & on(col("rec_export_transfer_count") > 1),
+    "BAN.OWNER_NOT_EXPORTER": _record & on(col("rec_owner_key") != col("enterprise_key")),
+    "BAN.INSPECTION_MISSING": ~exists_on_or_before("inspections", "inspected_on", AS_OF),
+    "BAN.INSPECTION_FAILED": latest_flag("inspections", "inspected_on", "failed", AS_OF),
+}
 
 # Vehicle status codes of the traffic-management record (机动车状态).
 STATUS_MEANINGS = {

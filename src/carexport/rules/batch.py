@@ -5,6 +5,7 @@ from __future__ import annotations
 from carexport.domain.country import country_code
 from carexport.domain.text import is_blank, normalize_identifier
 from carexport.domain.uscc import is_valid_uscc
+from carexport.rules.condition import Expr, col
 from carexport.rules.context import Context, VehicleRow
 from carexport.rules.registry import LAW_2024, Finding, RuleFactory, Scope, Section
 
@@ -60,6 +61,10 @@ RULES = (
         ("vehicles.hs_code",),
     ),
 )
+
+
+# The one vehicle rule of this part (rules/condition.py).
+CONDITIONS: dict[str, Expr] = {"APP.VIN_IN_OPEN_LICENSE": col("open_license_count") > 0}
 
 
 def open_license_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:

@@ -1,11 +1,12 @@
 """The bulk evaluator: every vehicle rule over a frame of vehicle lines at once.
 
 `evaluate_frame` decides each line of a `LineFrame` (rules/frame.py) column-wise with the
-conditions of rules/vectorised.py, under the same registry and parameter table as
-`evaluate`, and gives per line the decision and the IDs of the rules that fire, in the
-order the single check reports them. The findings themselves — facts, parameters and
-messages — come from the row rules for the lines one asks about (`BulkResult.findings`),
-so they are the single check's findings by construction.
+rules' conditions (`evaluate.VEHICLE_CONDITIONS`, each written once in its part's
+module) compiled to Polars (rules/condition_polars.py), under the same registry and
+parameter table as `evaluate`, and gives per line the decision and the IDs of the rules
+that fire, in the order the single check reports them. The findings themselves — facts,
+parameters and messages — come from the rules' facts builders for the lines one asks
+about (`BulkResult.findings`), so they are the single check's findings by construction.
 
 Application-level rules (APP.* other than APP.VIN_IN_OPEN_LICENSE, CREDIT.*) are not
 here: they judge the application, not a line, and a line's decision is that of its own
@@ -23,19 +24,18 @@ from typing import Final
 import polars as pl
 
 from carexport.rules.catalogue import default_registry
+from carexport.rules.condition import MissingCondition, rule_expressions
+from carexport.rules.condition_polars import AS_OF, Env, compile_frame
 from carexport.rules.context import Context
-from carexport.rules.evaluate import vehicle_findings
+from carexport.rules.evaluate import VEHICLE_CONDITIONS, vehicle_findings
 from carexport.rules.frame import LineFrame
 from carexport.rules.parameters import ParameterTable, default_parameters
 from carexport.rules.registry import Finding, Registry, Scope, Severity
-from carexport.rules.vectorised import AS_OF, Env, conditions, derived_columns
 
 DECISION: Final = pl.Enum(["pass", "review", "fail"])
 
-
-class UnvectorisedRule(LookupError):
-    """A vehicle rule of the registry has no column-wise condition: the bulk evaluator
-    would silently pass lines the single check fails."""
+# The name the bulk evaluator's callers know; the single check refuses the same rules.
+UnvectorisedRule = MissingCondition
 
 
 @dataclass(frozen=True)
@@ -103,16 +103,18 @@ def evaluate_frame(
     params = parameters or default_parameters()
     rules = registry or default_registry()
     env = Env(rules, params)
-    found = conditions(env)
-    missing = sorted({r.id for r in rules.all() if r.scope == Scope.VEHICLE} - set(found))
+    missing = sorted(
+        {r.id for r in rules.all() if r.scope == Scope.VEHICLE} - set(VEHICLE_CONDITIONS)
+    )
     if missing:
-        raise UnvectorisedRule(f"no column-wise condition for {', '.join(missing)}")
+        raise MissingCondition(f"no condition for {', '.join(missing)}")
+    hidden, found = compile_frame(rule_expressions(VEHICLE_CONDITIONS), env)
     frame = source.frame.lazy()
     if as_of is not None:
         frame = frame.with_columns(pl.lit(as_of).alias(AS_OF))
     elif AS_OF not in source.frame.columns:
         frame = frame.with_columns(pl.col("submitted_on").alias(AS_OF))
-    frame = derived_columns(frame, env).with_columns(
+    frame = frame.with_columns(hidden).with_columns(
         [expr.alias(rule_id) for rule_id, expr in found.items()]
     )
 

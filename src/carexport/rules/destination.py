@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from carexport.domain.country import country_code
 from carexport.domain.dates import add_years
+from carexport.rules.condition import AS_OF, Expr, coalesce, col, on
 from carexport.rules.context import Context, VehicleRow
 from carexport.rules.destinations import destination
 from carexport.rules.registry import LAW_2024, Finding, RuleFactory, Scope, Section, Severity
@@ -32,6 +33,19 @@ RULES = (
         ),
     ),
 )
+
+# When each rule fires (rules/condition.py), in the order findings are reported.
+_listed = col("dest_listed")
+_registered = coalesce(col("rec_registration_date"), col("registration_date"))
+_drive = col("dest_drive_side")
+CONDITIONS: dict[str, Expr] = {
+    "DEST.AGE_LIMIT": _listed & on(_registered.add_years(col("dest_age_limit_years")) < AS_OF),
+    "DEST.RESTRICTED": _listed
+    & (
+        on(col("dest_used_imports_banned"))
+        | (_drive.is_not_null() & ~_drive.is_in([VEHICLE_DRIVE_SIDE, "both"]))
+    ),
+}
 
 _REASONS = {
     "used_imports_banned": ("禁止二手车进口", "used imports are banned"),

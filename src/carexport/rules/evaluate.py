@@ -7,9 +7,11 @@ from datetime import date, timedelta
 
 from carexport.domain.application import Application
 from carexport.domain.facts import Facts
+from carexport.rules import banned, batch, destination, filling, modified, near_new
 from carexport.rules.banned import banned_findings
 from carexport.rules.batch import application_findings, open_license_findings
 from carexport.rules.catalogue import default_registry
+from carexport.rules.condition import Expr
 from carexport.rules.context import Context, FactIndex, VehicleRow
 from carexport.rules.credit import credit_findings
 from carexport.rules.destination import destination_findings
@@ -45,6 +47,24 @@ VEHICLE_RULES = (
     open_license_findings,
     destination_findings,
 )
+
+# Every vehicle rule's condition (rules/condition.py), in reporting order: the single
+# check compiles them to Python (condition_python), the bulk evaluator to Polars
+# (condition_polars).
+VEHICLE_CONDITIONS: dict[str, Expr] = {
+    **near_new.CONDITIONS,
+    **filling.CONDITIONS,
+    **banned.CONDITIONS,
+    **modified.CONDITIONS,
+    **batch.CONDITIONS,
+    **destination.CONDITIONS,
+}
+
+
+def vehicle_rule_ids() -> tuple[str, ...]:
+    """Every vehicle rule ID, in reporting order."""
+    return tuple(VEHICLE_CONDITIONS)
+
 
 # On a day no rule is in force the checker has nothing to judge by, and an empty "pass"
 # would read as a clean bill. `warn` says so without changing the decision the contract

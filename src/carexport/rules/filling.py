@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from carexport.domain.text import normalize_text
 from carexport.domain.vin import check_digit, vin_problem
+from carexport.rules.condition import Expr, col, on
 from carexport.rules.context import Context, VehicleRow
 from carexport.rules.registry import (
     LAW_2024,
@@ -66,6 +67,32 @@ RULES = (
         ("registration_date", "transfer_for_export_date"),
     ),
 )
+
+_record = col("has_record")
+
+
+def _differs(annex: str, recorded: str) -> Expr:
+    # A missing annex date is ANNEX_DATE_MISSING only, never also a mismatch.
+    return _record & col(recorded).is_not_null() & on(col(annex) != col(recorded))
+
+
+# When each rule fires (rules/condition.py), in the order findings are reported.
+CONDITIONS: dict[str, Expr] = {
+    "FILL.VIN_INVALID": col("vin_problem").is_not_null(),
+    "FILL.NO_REGISTRATION": ~_record,
+    "FILL.BRAND_MISMATCH": _record
+    & col("rec_brand").is_not_null()
+    & col("brand_text").ne_missing(col("rec_brand_text")),
+    "FILL.MODEL_MISMATCH": _record
+    & col("rec_model").is_not_null()
+    & col("model_text").ne_missing(col("rec_model_text")),
+    "FILL.REGISTRATION_DATE_MISMATCH": _differs("registration_date", "rec_registration_date"),
+    "FILL.TRANSFER_DATE_MISMATCH": _differs(
+        "transfer_for_export_date", "rec_transfer_for_export_date"
+    ),
+    "FILL.ANNEX_DATE_MISSING": col("registration_date").is_null()
+    | col("transfer_for_export_date").is_null(),
+}
 
 _VIN_PROBLEMS = {
     "format": (

@@ -11,6 +11,16 @@ from datetime import date
 
 from carexport.domain.facts import AnnouncementProduct, CccCertificate
 from carexport.domain.text import is_blank, normalize_identifier, normalize_text, text_matches
+from carexport.rules.condition import (
+    AS_OF,
+    Expr,
+    any_in_force_above,
+    col,
+    count_in_force,
+    in_force,
+    on,
+    param,
+)
 from carexport.rules.context import Context, VehicleRow
 from carexport.rules.registry import LAW_2026, Finding, RuleFactory, Scope, Section, Severity
 
@@ -72,6 +82,32 @@ RULES = (
         severity=Severity.REVIEW,
     ),
 )
+
+
+# When each rule fires (rules/condition.py), in the order findings are reported. Without
+# brand and model nothing else can be looked up.
+_gate = on(col("modified")) & in_force("MOD.FIELDS_MISSING")
+_lookup = _gate & ~col("modified_brand_blank") & ~col("model_blank")
+CONDITIONS: dict[str, Expr] = {
+    "MOD.FIELDS_MISSING": _gate
+    & (col("chassis_brand_blank") | col("modified_brand_blank") | col("model_blank")),
+    "MOD.MATERIALS_MISSING": _lookup & ~on(col("materials").contains_all(ANNEX2_ITEMS)),
+    "MOD.NOT_IN_ANNOUNCEMENT": _lookup
+    & (count_in_force("products", "valid_from", "valid_to", AS_OF) == 0),
+    "MOD.NO_VALID_CCC": _lookup
+    & (count_in_force("certificates", "valid_from", "valid_to", AS_OF, "status_valid") == 0),
+    "MOD.CAPACITY_EXCEEDED": _lookup
+    & in_force("MOD.CAPACITY_EXCEEDED")
+    & any_in_force_above(
+        "products",
+        "valid_from",
+        "valid_to",
+        AS_OF,
+        "exported_last_12_months",
+        "annual_capacity",
+        param("mod.capacity_ratio"),
+    ),
+}
 
 
 def _in_force(valid_from: date | None, valid_to: date | None, as_of: date) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from carexport.domain.facts import Confirmation, Manufacturer, ManufacturerKind
 from carexport.domain.text import normalize_identifier, normalize_text
+from carexport.rules.condition import Expr, coalesce, col, days_between, in_force, on, param
 from carexport.rules.context import Context, FactIndex, VehicleRow
 from carexport.rules.registry import LAW_2026, Finding, RuleFactory, Scope, Section, Severity
 from carexport.seals import verify_document
@@ -79,6 +80,42 @@ RULES = (
         severity=Severity.FAIL,
     ),
 )
+
+# When each rule fires (rules/condition.py), in the order findings are reported. The
+# window counts to the submission day; a named confirmation's seal is checked whether or
+# not the window applies.
+_registered = coalesce(col("rec_registration_date"), col("registration_date"))
+_gate = in_force("N180.CONFIRMATION_MISSING")
+_window = on(days_between(_registered, col("submitted_on")) <= param("n180.days"))
+_transition = _window & on(col("rec_transfer_for_export_date") < param("n180.transition_before"))
+_applies = _window & ~_transition
+_confirmed = _gate & _applies & col("has_confirmation")
+_vehicle_brand_text = coalesce(col("brand_text"), col("rec_brand_text"))
+_issuer_problem = (
+    ~col("issuer_known")
+    | on(col("issuer_kind") != ManufacturerKind.MANUFACTURER.value)
+    | col("issuer_kind").is_null()
+    | ~on(col("issuer_in_announcement"))
+    | _vehicle_brand_text.is_null()
+    | ~on(col("issuer_brands_text").contains(_vehicle_brand_text))
+)
+_mismatch = (
+    ~on(col("conf_vin_keys").contains(col("vin_key")))
+    | col("conf_brand_text").ne_missing(col("brand_text"))
+    | col("conf_model_text").ne_missing(col("model_text"))
+    | col("conf_destination_key").ne_missing(col("destination_key"))
+)
+CONDITIONS: dict[str, Expr] = {
+    "N180.TRANSITION": _gate & _transition,
+    "N180.CONFIRMATION_MISSING": _gate & _applies & ~col("has_confirmation"),
+    "N180.ISSUER_NOT_MANUFACTURER": _confirmed & _issuer_problem,
+    "N180.CONFIRMATION_MISMATCH": _confirmed & _mismatch,
+    "N180.NO_OUTLET_IN_DESTINATION": _confirmed
+    & ~on(col("conf_outlet_keys").contains(col("destination_key"))),
+    "N180.SEAL_INVALID": _gate & col("has_confirmation") & col("seal_problem").is_not_null(),
+    "N180.CONFIRMATION_REVOKED": _confirmed
+    & (on(col("conf_revoked")) | on(col("conf_issued_on") > col("submitted_on"))),
+}
 
 _FIELD_NAMES_ZH = {
     "vin": "车辆识别代号",
