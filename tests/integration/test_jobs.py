@@ -119,6 +119,98 @@ def test_a_finished_job_is_not_run_again(engine: Engine, job_settings: dict[str,
     assert service.start(engine=engine, job_id=job.id) is None
 
 
+# A process that queues two imports on SQLite (they run in its own job thread, one
+# after the other) and then waits to be killed.
+_QUEUE_AND_WAIT = """
+import sys, time
+from carexport.db import make_engine
+from carexport.jobs import queue
+from carexport.jobs.enums import JobKind
+engine = make_engine(sys.argv[1])
+for path in sys.argv[2:]:
+    job = queue.enqueue(kind=JobKind.IMPORT, parameters={"feed": "registrations", "path": path},
+                        engine=engine)
+    print(job.id, flush=True)
+time.sleep(600)
+"""
+
+
+def _kill_sqlite_process_mid_job(
+    engine: Engine, env: dict[str, str], big: Path, small: Path
+) -> tuple[int, int]:
+    """The first job killed while running, the second while still queued behind it."""
+    url = engine.url.render_as_string(hide_password=False)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _QUEUE_AND_WAIT, url, str(big), str(small)],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        first, second = int(process.stdout.readline()), int(process.stdout.readline())
+        wait_for(lambda: job_row(engine, first).status == JobStatus.RUNNING, 60, "the job to start")
+        time.sleep(1.0)  # well into the file, nothing committed yet
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+    return first, second
+
+
+def test_jobs_of_a_killed_sqlite_process_are_taken_over_and_completed(
+    engine: Engine, tmp_path: Path, job_settings: dict[str, str]
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the in-process queue is SQLite's")
+    big = write_registrations(tmp_path / "big.csv", ROWS)
+    small = write_registrations(tmp_path / "small.csv", 300)
+    first, second = _kill_sqlite_process_mid_job(engine, job_settings, big, small)
+
+    # Left behind as the process had them, nothing written.
+    assert job_row(engine, first).status == JobStatus.RUNNING
+    assert job_row(engine, second).status == JobStatus.QUEUED
+    assert registrations(engine) == 0
+    # Not before their heartbeats have been silent for job_stalled_seconds (2 s here):
+    # until then the process may be alive and merely slow.
+    assert queue.recover(engine) == []
+    time.sleep(float(job_settings["CAREXPORT_JOB_STALLED_SECONDS"]) + 0.5)
+
+    assert queue.recover(engine) == [first, second]
+    assert queue.recover(engine) == []  # taken once
+    done = [queue.wait(job_id, timeout=300, engine=engine) for job_id in (first, second)]
+
+    assert [j.status for j in done] == [JobStatus.DONE, JobStatus.DONE], done
+    assert [j.attempts for j in done] == [2, 1]  # the second never ran before
+    # The killed transaction left nothing; the runs here loaded the big file once (the
+    # small file's VINs are among its first 300).
+    assert registrations(engine) == ROWS
+
+
+def test_a_job_of_a_killed_sqlite_process_on_its_last_attempt_is_failed_with_the_reason(
+    engine: Engine,
+    tmp_path: Path,
+    job_settings: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the in-process queue is SQLite's")
+    monkeypatch.setenv("CAREXPORT_JOB_MAX_ATTEMPTS", "1")
+    get_settings.cache_clear()
+    big = write_registrations(tmp_path / "big.csv", ROWS)
+    small = write_registrations(tmp_path / "small.csv", 300)
+    first, second = _kill_sqlite_process_mid_job(engine, job_settings, big, small)
+    time.sleep(float(job_settings["CAREXPORT_JOB_STALLED_SECONDS"]) + 0.5)
+
+    assert queue.recover(engine) == [second]  # it has not had its one attempt yet
+    failed = job_row(engine, first)
+    assert failed.status == JobStatus.FAILED
+    assert failed.error is not None
+    assert "process running it ended (1/1)" in failed.error
+    assert service.result_dir(failed) is None
+    assert queue.wait(second, timeout=120, engine=engine).status == JobStatus.DONE
+    assert registrations(engine) == 300
+
+
 # --- PostgreSQL: workers in their own processes ---
 
 

@@ -74,7 +74,7 @@ def handler_for(kind: JobKind) -> Handler:
 
 class _Heartbeat:
     """Touches the row's heartbeat while a long step reports no progress, so that the
-    SQLite sweep (service.fail_silent_threads) only fails jobs whose process is gone."""
+    SQLite sweep (queue.recover) only takes over jobs whose process is gone."""
 
     def __init__(self, engine: Engine, job_id: int) -> None:
         self._stop = threading.Event()

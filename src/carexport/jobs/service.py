@@ -7,6 +7,7 @@ committed on its own (progress included), never held open across the run.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -183,6 +184,23 @@ def _touch(engine: Engine, job_id: int, values: dict[str, Any]) -> None:
             conn.exec_driver_sql("PRAGMA busy_timeout=30000")
 
 
+def _touch_all(
+    engine: Engine, job_ids: list[int], status: JobStatus, values: dict[str, Any]
+) -> None:
+    """`values` on those of `job_ids` still in `status`; skipped while SQLite's write lock
+    is taken (as `_touch`)."""
+    statement = update(Job).where(Job.id.in_(job_ids), Job.status == status.value).values(values)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA busy_timeout=20")
+        try:
+            conn.execute(statement)
+            conn.commit()
+        except exc.OperationalError:
+            conn.rollback()
+        finally:
+            conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+
+
 def report_progress(*, engine: Engine, job_id: int, done: int, total: int | None) -> None:
     _touch(
         engine,
@@ -247,19 +265,58 @@ def worker_died(*, engine: Engine, job_id: int) -> bool:
         return True
 
 
-def fail_silent_threads(*, engine: Engine) -> int:
-    """SQLite: a job whose in-process thread stopped beating (its process ended) is
-    failed, not left `running` for ever. Returns how many."""
-    limit = clock.now() - timedelta(seconds=get_settings().job_stalled_seconds)
+# Why a job of a process that ended is failed (SQLite: its thread died with it).
+PROCESS_ENDED = "运行该任务的进程已结束 / the process running it ended"
+
+
+def beat_queued(*, engine: Engine, job_ids: Collection[int]) -> None:
+    """SQLite: the process holding these jobs in its queue is alive (best effort, as
+    every heartbeat): a queued job is taken over only once its holder stops beating."""
+    if job_ids:
+        _touch_all(engine, list(job_ids), JobStatus.QUEUED, {"heartbeat_at": clock.now()})
+
+
+def recover_orphans(*, engine: Engine, held: Collection[int] = ()) -> list[int]:
+    """SQLite: the jobs left `queued` or `running` by a process that ended — silent for
+    `job_stalled_seconds` (no heartbeat since, or since they were asked for) and not
+    `held` by the calling process. Each one with attempts left is queued again and
+    returned, for the caller to run; the others are failed with the reason.
+
+    Two processes may sweep at once (the web server starting while a command runs):
+    each job is taken by one conditional UPDATE, so only one of them gets it."""
+    settings = get_settings()
+    now = clock.now()
+    limit = now - timedelta(seconds=settings.job_stalled_seconds)
+    silent = (
+        Job.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]),
+        func.coalesce(Job.heartbeat_at, Job.requested_at) < limit,
+    )
     with UnitOfWork(engine) as uow:
-        result = uow.session.execute(
-            update(Job)
-            .where(Job.status == JobStatus.RUNNING.value, Job.heartbeat_at < limit)
-            .values(
-                status=JobStatus.FAILED.value,
-                error="运行该任务的进程已结束 / the process running it ended",
-                finished_at=clock.now(),
+        found = [
+            (job_id, attempts)
+            for job_id, attempts in uow.session.execute(
+                select(Job.id, Job.attempts).where(*silent).order_by(Job.id)
             )
-        )
-        uow.commit()
-        return int(getattr(result, "rowcount", 0) or 0)
+            if job_id not in held
+        ]
+    requeued = []
+    for job_id, attempts in found:
+        if attempts < settings.job_max_attempts:
+            values: dict[str, Any] = {
+                "status": JobStatus.QUEUED.value,
+                "heartbeat_at": now,
+                "progress_done": 0,
+                "progress_total": None,
+            }
+        else:
+            values = {
+                "status": JobStatus.FAILED.value,
+                "error": f"{PROCESS_ENDED} ({attempts}/{settings.job_max_attempts})",
+                "finished_at": now,
+            }
+        with UnitOfWork(engine) as uow:
+            taken = uow.session.execute(update(Job).where(Job.id == job_id, *silent).values(values))
+            uow.commit()
+        if int(getattr(taken, "rowcount", 0) or 0) == 1 and values["status"] == "queued":
+            requeued.append(job_id)
+    return requeued

@@ -37,6 +37,7 @@ from carexport.documents.verify_pages import api_router as verify_api
 from carexport.documents.verify_pages import page_router as verify_pages
 from carexport.documents.views import router as documents_router
 from carexport.errors import CarexportError
+from carexport.jobs import queue as jobs_queue
 from carexport.jsondoc import clip
 from carexport.web.errors import (
     INVALID_PAGE,
@@ -60,6 +61,9 @@ async def _serving(_app: FastAPI) -> AsyncIterator[None]:
     # benchmarks/bench_workflow.py). Reference counting still frees them as usual.
     gc.collect()
     gc.freeze()
+    # On SQLite jobs run in the server's own thread: take over those a server that
+    # ended left queued or running (docs/decisions/0029-jobs.md).
+    await run_in_threadpool(jobs_queue.recover_at_start)
     yield
 
 
