@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,106 @@ class _Walk:
         return out
 
 
+# --- the clean path: a document with no problem, read without walking it -------------
+#
+# Most documents have no problem at all, and walking every value of a 160 kB check body
+# in Python cost more than parsing it (benchmarks/bench_check_load.py). `_clean_value`
+# proves a document clean from its bytes and the C parser's hooks alone, and answers
+# _NOT_CLEAN at the first doubt; `parse` then reads it the careful way below, which finds
+# and words every problem. Each check is conservative: a clean document may be sent the
+# careful way (only slower), a document with a problem never passes here.
+
+_NOT_CLEAN: Any = object()
+_ESCAPED_BACKSLASH = b"\\\\"
+_ESCAPED_QUOTE = b'\\"'
+# Escapes that can make a NUL or a UTF-16 surrogate: the only ways such a character gets
+# into a parsed text (strict JSON refuses raw control characters, and UTF-8 decoding
+# refuses encoded surrogates).
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+
+
+def _clean_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):  # a duplicate key
+        raise _Dirty
+    return value
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Dirty
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise _Dirty  # NaN, Infinity, -Infinity
+
+
+def _nesting(raw: bytes, max_depth: int) -> bool:
+    """Whether the containers of the (escape-free) JSON bytes `raw` nest at most
+    `max_depth` deep; False also when a text holds a bracket (then the walk decides).
+
+    Only quotes and brackets are kept, then the texts' quote pairs are dropped: a text
+    holding a bracket leaves a quote behind (the first quote opens a text, so a text
+    whose quotes a bracket separates leaves one of a run of quotes unpaired). What
+    remains are the containers' brackets; each pass drops the innermost pairs."""
+    brackets = raw.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in brackets:
+        return False
+    brackets = brackets.replace(b"{", b"[").replace(b"}", b"]")
+    depth = 0
+    while brackets:
+        inner = brackets.replace(b"[]", b"")
+        depth += 1
+        if depth > max_depth or inner == brackets:
+            return False
+        brackets = inner
+    return True
+
+
+def _texts_short(raw: bytes, max_chars: int) -> bool:
+    """Whether no text of the (escape-free) JSON bytes `raw` can be longer than
+    `max_chars` characters. A text has at least as many bytes as characters, and a run
+    of max_chars + 1 bytes without a quote holds a whole aligned block of
+    (max_chars + 1) // 2 bytes: when every whole block holds a quote, there is none."""
+    block = max(1, (max_chars + 1) // 2)
+    whole = range(0, len(raw) - block + 1, block)
+    return all(b'"' in raw[at : at + block] for at in whole)
+
+
+def _clean_value(data: bytes | str, max_depth: int, max_text_chars: int | None) -> Any:
+    """The value of `data` when it is a clean document, else _NOT_CLEAN."""
+    try:
+        if isinstance(data, str):
+            raw = data.removeprefix("\ufeff").encode("utf-8")  # lone surrogates refuse
+        else:
+            raw = data.removeprefix(_BOM)
+        text = raw.decode("utf-8")
+    except UnicodeError:
+        return _NOT_CLEAN
+    if b"\\" in raw:
+        if _SUSPECT_ESCAPE.search(raw):
+            return _NOT_CLEAN
+        # Same length, no escaped quote or backslash left: every quote delimits a text.
+        raw = raw.replace(_ESCAPED_BACKSLASH, b"..").replace(_ESCAPED_QUOTE, b"..")
+    long_texts_possible = max_text_chars is not None and len(raw) > max_text_chars
+    if long_texts_possible and not _texts_short(raw, max_text_chars or 0):
+        return _NOT_CLEAN
+    if not _nesting(raw, max_depth):
+        return _NOT_CLEAN
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_clean_object,
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+        )
+    except (_Dirty, ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        return _NOT_CLEAN
+
+
 def parse(
     data: bytes | str,
     *,
@@ -212,6 +313,10 @@ def parse(
     (when given). Text echoed in a reason is cut to `max_echo_chars`. A leading UTF-8
     byte-order mark is accepted.
     """
+
+    value = _clean_value(data, max_depth, max_text_chars)
+    if value is not _NOT_CLEAN:
+        return value
 
     def refuse(reason: str, kind: str = "json_invalid") -> InvalidInput:
         return InvalidInput([InputProblem(source, DOCUMENT, reason, kind)])

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from carexport import jsondoc
@@ -208,3 +208,137 @@ def test_the_quick_copy_answers_as_the_walk_with_field_paths(
         value = jsondoc.parse(text, source="S", **limits)
         assert value == expected
         assert json.dumps(value) == json.dumps(expected)  # plain dicts, in the same order
+
+
+# Texts for the clean path's byte checks: brackets and quotes inside texts, escapes of
+# every kind, and lengths around the limit.
+_CLEAN_TEXTS = st.text(
+    st.sampled_from([*["a", "中", "[", "]", "{", "}", '"', "\\", "\n", "é"] * 4, "\x00", "\ud800"]),
+    max_size=8,
+)
+_CLEAN_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _CLEAN_TEXTS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(
+            st.tuples(st.sampled_from(["a", "b", "[", "\\"]) | _CLEAN_TEXTS, inner), max_size=4
+        ).map(tuple)
+    ),
+    max_leaves=24,
+)
+
+
+def _any_json(value: object, ascii_only: bool, indent: str) -> str:
+    """`value` as JSON text with or without \\u escapes, spaced or not; NaN and ±inf as
+    Python writes them (which the reader must refuse)."""
+    if isinstance(value, tuple):
+        pairs = f",{indent}".join(
+            f"{json.dumps(k, ensure_ascii=ascii_only)}: {_any_json(v, ascii_only, indent)}"
+            for k, v in value
+        )
+        return "{" + indent + pairs + "}"
+    if isinstance(value, list):
+        return "[" + f",{indent}".join(_any_json(v, ascii_only, indent) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=ascii_only)
+
+
+@settings(max_examples=1000)
+@given(
+    _CLEAN_VALUES,
+    st.booleans(),
+    st.sampled_from(["", " ", "\n  "]),
+    st.integers(1, 5),
+    st.integers(1, 12) | st.integers(13, 400),
+    st.booleans(),
+)
+def test_the_clean_path_answers_only_for_documents_without_a_problem(
+    value: object, ascii_only: bool, indent: str, max_depth: int, max_text_chars: int, raw: bool
+) -> None:
+    # The clean path (no walk) may send a clean document the careful way, never the other
+    # way round, and what it reads is exactly what the careful way reads.
+    text = _any_json(value, ascii_only, indent)
+    data: bytes | str = text.encode("utf-8", "surrogatepass") if raw else text
+    limits = {"max_depth": max_depth, "max_text_chars": max_text_chars}
+    careful = jsondoc._Walk("S", max_depth, jsondoc.DEFAULT_MAX_ECHO_CHARS, max_text_chars)
+    try:
+        parsed = json.loads(
+            text,
+            object_pairs_hook=jsondoc._object,
+            parse_constant=jsondoc._constant,
+            parse_float=jsondoc._float,
+            parse_int=jsondoc._int,
+        )
+    except (ValueError, RecursionError):
+        parsed, problem = None, True
+    else:
+        expected = careful.value(parsed, "", 0)
+        problem = bool(careful.problems)
+    clean = jsondoc._clean_value(data, **limits)
+    event(f"clean path: {clean is not jsondoc._NOT_CLEAN}, problem: {problem}")
+    if problem:
+        assert clean is jsondoc._NOT_CLEAN
+    elif clean is not jsondoc._NOT_CLEAN:
+        assert json.dumps(clean) == json.dumps(expected)  # same values, same key order
+        assert jsondoc.parse(data, source="S", **limits) == expected
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        '{"a": "x\\\\"}',  # an escaped backslash before the closing quote
+        '{"a": "\\"[\\"", "b": [{"c": "]]"}]}',  # escaped quotes and brackets in texts
+        '{"a": "\\u4e2d\\n\\u00e9", "b": [1.5, -2, true, null]}',
+        '\ufeff{"a": []}',
+    ],
+)
+def test_the_clean_path_reads_escapes_and_brackets_in_texts(doc: str) -> None:
+    expected = json.loads(doc.removeprefix("\ufeff"))
+    for data in (doc, doc.encode()):
+        value = jsondoc._clean_value(data, 64, 100)
+        assert value == expected or value is jsondoc._NOT_CLEAN
+        assert jsondoc.parse(data, source="S") == expected
+    assert jsondoc._clean_value(doc.encode(), 64, 100) == expected or "[" in doc
+
+
+def _long_texts() -> list[str]:
+    """Documents with one text of 11 or 12 characters (the limit below is 10), at every offset
+    from the start, made of letters, escaped quotes, escaped backslashes and \\u escapes."""
+    docs = []
+    for body in ("a" * 11, '\\"' * 11, '\\"' * 12, "\\\\" * 11, "\\u4e2d" * 11, "中" * 11):
+        for pad in range(13):
+            docs.append('{"k": [' + "1," * pad + '"' + body + '"]}')
+            docs.append('{"' + "b" * pad + '": {"' + body + '": 1}}')
+    return docs
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        '{"a": NaN}',
+        "[Infinity]",
+        "[-Infinity]",
+        "[1e400]",
+        "[-1e400]",
+        "[" + "9" * 5000 + "]",
+        '{"a": 1, "a": 2}',
+        '[{"b": {"a": 1, "a": 2}}]',
+        '{"a": "x\\u0000"}',
+        '{"\\u0000": 1}',
+        '["\\ud800"]',
+        '["\\uDFFF"]',
+        '["\\ud83d\\ude00", "\\udc00"]',
+        "[[[[1]]]]",
+        '{"a": {"b": {"c": {}}}}',
+        '[[["[]"], [[0]]]]',
+        *_long_texts(),
+    ],
+)
+def test_the_clean_path_never_reads_a_document_with_a_problem(doc: str) -> None:
+    for data in (doc, doc.encode()):
+        assert jsondoc._clean_value(data, 3, 10) is jsondoc._NOT_CLEAN
+        with pytest.raises(InvalidInput):
+            jsondoc.parse(data, source="S", max_depth=3, max_text_chars=10)
+
+
+def test_the_clean_path_refuses_a_lone_surrogate_in_a_python_text() -> None:
+    assert jsondoc._clean_value('["\ud800"]', 64, None) is jsondoc._NOT_CLEAN
