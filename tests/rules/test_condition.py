@@ -7,6 +7,7 @@ the bulk evaluator the Polars one, so this is what makes them one definition.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,9 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from carexport.domain.application import Application
+from carexport.domain.facts import Facts
+from carexport.rules.catalogue import default_registry
 from carexport.rules.condition import (
     AS_OF,
     Expr,
+    MissingCondition,
     any_in_force_above,
     coalesce,
     col,
@@ -35,6 +40,7 @@ from carexport.rules.condition import (
 )
 from carexport.rules.condition_polars import Env, compile_frame
 from carexport.rules.condition_python import RowConditions, compile_values, constants
+from carexport.rules.evaluate import VEHICLE_CONDITIONS, VEHICLE_FACTS, evaluate
 from carexport.rules.parameters import Parameter, ParameterTable, ParameterValue
 from carexport.rules.registry import Registry, Rule, Scope, Section, Severity
 
@@ -364,3 +370,25 @@ def test_a_parameter_not_in_force_is_null_and_a_rule_not_in_force_is_false() -> 
     assert _python(AS_OF.plus_days(1), before) == date(2026, 6, 2)
     assert _python(lit(date(2024, 2, 29)).add_years(1), before) == date(2025, 2, 28)
     assert _python(days_between(lit(date(2024, 2, 28)), AS_OF), before) == 824
+
+
+def test_every_vehicle_rule_has_one_condition_and_one_facts_builder() -> None:
+    vehicle = {r.id for r in default_registry().all() if r.scope == Scope.VEHICLE}
+    assert set(VEHICLE_CONDITIONS) == vehicle
+    assert list(VEHICLE_FACTS) == list(VEHICLE_CONDITIONS)  # one reporting order
+
+
+def test_the_single_check_refuses_a_vehicle_rule_without_a_condition() -> None:
+    new_rule = replace(_rule("N180.SOMETHING_NEW", date(2026, 1, 1)), section=Section.NEAR_NEW)
+    application = Application.model_validate(
+        {
+            "application_id": "A-1",
+            "enterprise_uscc": "91120116MA06XJ8K4G",
+            "issuing_agency": "天津市商务局",
+            "destination_country": "KZ",
+            "submitted_on": "2026-03-01",
+            "vehicles": [],
+        }
+    )
+    with pytest.raises(MissingCondition, match=r"N180\.SOMETHING_NEW"):
+        evaluate(application, Facts(), registry=Registry([new_rule]))

@@ -7,11 +7,18 @@ already fails the vehicle and there is nothing to judge them on.
 from __future__ import annotations
 
 import unicodedata
-from datetime import timedelta
 
-from carexport.domain.facts import InspectionResult
-from carexport.domain.text import normalize_identifier
-from carexport.rules.condition import AS_OF, Expr, col, exists_on_or_before, latest_flag, on, param
+from carexport.domain.facts import InspectionResult, Registration
+from carexport.rules.condition import (
+    AS_OF,
+    Expr,
+    FactsBuilder,
+    col,
+    exists_on_or_before,
+    latest_flag,
+    on,
+    param,
+)
 from carexport.rules.context import Context, VehicleRow
 from carexport.rules.registry import LAW_2024, Finding, RuleFactory, Scope, Section
 
@@ -117,82 +124,92 @@ def status_codes(status: str | None) -> list[str]:
     return [c for c in text if c.isalpha()]
 
 
-def banned_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
-    out: list[Finding | None] = []
-    record = row.record
-    if record is not None:
-        codes = status_codes(record.status)
-        bad = [c for c in codes if c != "A"]
-        if not codes or bad:
-            meanings = [STATUS_MEANINGS.get(c, "未知状态") for c in bad] or ["无状态"]
-            out.append(
-                ctx.finding(
-                    "BAN.STATUS",
-                    {"status": record.status, "codes": bad, "meanings": meanings},
-                    message_args={
-                        "status": record.status or "",
-                        "meanings": "、".join(meanings),
-                    },
-                )
-            )
-        if record.mortgaged is True:
-            out.append(ctx.finding("BAN.MORTGAGED", {"mortgaged": True}))
-        # A rule not in force reads no parameter: before its parameter exists, asking
-        # for the margin would be an error, not an answer.
-        if record.scrap_due_date is not None and ctx.in_force("BAN.SCRAP_DUE"):
-            margin: int = ctx.param("ban.scrap_margin_days")
-            if record.scrap_due_date <= ctx.as_of + timedelta(days=margin):
-                out.append(
-                    ctx.finding(
-                        "BAN.SCRAP_DUE",
-                        {"scrap_due_date": record.scrap_due_date.isoformat()},
-                        parameters={"ban.scrap_margin_days": margin},
-                        message_args={"margin_days": margin},
-                    )
-                )
-        if record.customs_supervised is True:
-            out.append(ctx.finding("BAN.CUSTOMS_SUPERVISED", {"customs_supervised": True}))
-        if record.export_transfer_count is not None and record.export_transfer_count > 1:
-            out.append(
-                ctx.finding(
-                    "BAN.SECOND_TRANSFER",
-                    {"export_transfer_count": record.export_transfer_count},
-                )
-            )
-        # An absent owner proves nothing either way (null means absent, as for the
-        # mortgage and customs flags); only a recorded other owner fires.
-        owner = normalize_identifier(record.owner_uscc)
-        if owner is not None and owner != ctx.enterprise_key:
-            out.append(
-                ctx.finding(
-                    "BAN.OWNER_NOT_EXPORTER",
-                    {
-                        "owner_uscc": record.owner_uscc,
-                        "enterprise_uscc": ctx.application.enterprise_uscc,
-                    },
-                )
-            )
-    # Reports dated after as_of do not exist yet for this check.
-    reports = [r for r in row.inspections if r.inspected_on <= ctx.as_of]
-    if not reports:
-        ignored = len(row.inspections)
-        out.append(
-            ctx.finding("BAN.INSPECTION_MISSING", {"vin": row.line.vin, "later_reports": ignored})
-        )
-    else:
-        latest = max(r.inspected_on for r in reports)
-        on_latest = [r for r in reports if r.inspected_on == latest]
-        if any(r.result == InspectionResult.FAIL for r in on_latest):
-            failed = next(r for r in on_latest if r.result == InspectionResult.FAIL)
-            out.append(
-                ctx.finding(
-                    "BAN.INSPECTION_FAILED",
-                    {
-                        "inspected_on": latest.isoformat(),
-                        "report_no": failed.report_no,
-                        "body": failed.body,
-                        "standard": failed.standard,
-                    },
-                )
-            )
-    return out
+# What each finding carries, for a row on which its condition holds (CONDITIONS).
+
+
+def _registration(row: VehicleRow) -> Registration:
+    assert row.record is not None  # the record rules' conditions require has_record
+    return row.record
+
+
+def _status(row: VehicleRow, ctx: Context) -> Finding | None:
+    status = _registration(row).status
+    bad = [c for c in status_codes(status) if c != "A"]
+    meanings = [STATUS_MEANINGS.get(c, "未知状态") for c in bad] or ["无状态"]
+    return ctx.finding(
+        "BAN.STATUS",
+        {"status": status, "codes": bad, "meanings": meanings},
+        message_args={"status": status or "", "meanings": "、".join(meanings)},
+    )
+
+
+def _mortgaged(row: VehicleRow, ctx: Context) -> Finding | None:
+    return ctx.finding("BAN.MORTGAGED", {"mortgaged": True})
+
+
+def _scrap_due(row: VehicleRow, ctx: Context) -> Finding | None:
+    margin: int = ctx.param("ban.scrap_margin_days")
+    due = _registration(row).scrap_due_date
+    assert due is not None  # the condition compares it
+    return ctx.finding(
+        "BAN.SCRAP_DUE",
+        {"scrap_due_date": due.isoformat()},
+        parameters={"ban.scrap_margin_days": margin},
+        message_args={"margin_days": margin},
+    )
+
+
+def _customs(row: VehicleRow, ctx: Context) -> Finding | None:
+    return ctx.finding("BAN.CUSTOMS_SUPERVISED", {"customs_supervised": True})
+
+
+def _second_transfer(row: VehicleRow, ctx: Context) -> Finding | None:
+    count = _registration(row).export_transfer_count
+    return ctx.finding("BAN.SECOND_TRANSFER", {"export_transfer_count": count})
+
+
+def _owner(row: VehicleRow, ctx: Context) -> Finding | None:
+    return ctx.finding(
+        "BAN.OWNER_NOT_EXPORTER",
+        {
+            "owner_uscc": _registration(row).owner_uscc,
+            "enterprise_uscc": ctx.application.enterprise_uscc,
+        },
+    )
+
+
+def _inspection_missing(row: VehicleRow, ctx: Context) -> Finding | None:
+    # None is on or before as_of: every report there is comes later.
+    return ctx.finding(
+        "BAN.INSPECTION_MISSING", {"vin": row.line.vin, "later_reports": len(row.inspections)}
+    )
+
+
+def _inspection_failed(row: VehicleRow, ctx: Context) -> Finding | None:
+    # The report the condition saw: the first failed one of the latest day on or
+    # before as_of.
+    latest = max(r.inspected_on for r in row.inspections if r.inspected_on <= ctx.as_of)
+    failed = next(
+        r for r in row.inspections if r.inspected_on == latest and r.result == InspectionResult.FAIL
+    )
+    return ctx.finding(
+        "BAN.INSPECTION_FAILED",
+        {
+            "inspected_on": latest.isoformat(),
+            "report_no": failed.report_no,
+            "body": failed.body,
+            "standard": failed.standard,
+        },
+    )
+
+
+FACTS: dict[str, FactsBuilder] = {
+    "BAN.STATUS": _status,
+    "BAN.MORTGAGED": _mortgaged,
+    "BAN.SCRAP_DUE": _scrap_due,
+    "BAN.CUSTOMS_SUPERVISED": _customs,
+    "BAN.SECOND_TRANSFER": _second_transfer,
+    "BAN.OWNER_NOT_EXPORTER": _owner,
+    "BAN.INSPECTION_MISSING": _inspection_missing,
+    "BAN.INSPECTION_FAILED": _inspection_failed,
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from carexport.domain.country import country_code
 from carexport.domain.text import is_blank, normalize_identifier
 from carexport.domain.uscc import is_valid_uscc
-from carexport.rules.condition import Expr, col
+from carexport.rules.condition import Expr, FactsBuilder, col
 from carexport.rules.context import Context, VehicleRow
 from carexport.rules.registry import LAW_2024, Finding, RuleFactory, Scope, Section
 
@@ -67,14 +67,14 @@ RULES = (
 CONDITIONS: dict[str, Expr] = {"APP.VIN_IN_OPEN_LICENSE": col("open_license_count") > 0}
 
 
-def open_license_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
-    if not row.open_licenses:
-        return []
-    return [
-        ctx.finding(
-            "APP.VIN_IN_OPEN_LICENSE", {"vin": row.line.vin, "license_nos": list(row.open_licenses)}
-        )
-    ]
+def _open_license(row: VehicleRow, ctx: Context) -> Finding | None:
+    return ctx.finding(
+        "APP.VIN_IN_OPEN_LICENSE", {"vin": row.line.vin, "license_nos": list(row.open_licenses)}
+    )
+
+
+# What the finding carries, for a row on which the condition holds.
+FACTS: dict[str, FactsBuilder] = {"APP.VIN_IN_OPEN_LICENSE": _open_license}
 
 
 def application_findings(ctx: Context) -> list[Finding | None]:

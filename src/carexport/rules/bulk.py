@@ -27,10 +27,10 @@ from carexport.rules.catalogue import default_registry
 from carexport.rules.condition import MissingCondition, rule_expressions
 from carexport.rules.condition_polars import AS_OF, Env, compile_frame
 from carexport.rules.context import Context
-from carexport.rules.evaluate import VEHICLE_CONDITIONS, vehicle_findings
+from carexport.rules.evaluate import VEHICLE_CONDITIONS, refuse_unconditioned, vehicle_findings
 from carexport.rules.frame import LineFrame
 from carexport.rules.parameters import ParameterTable, default_parameters
-from carexport.rules.registry import Finding, Registry, Scope, Severity
+from carexport.rules.registry import Finding, Registry, Severity
 
 DECISION: Final = pl.Enum(["pass", "review", "fail"])
 
@@ -103,11 +103,7 @@ def evaluate_frame(
     params = parameters or default_parameters()
     rules = registry or default_registry()
     env = Env(rules, params)
-    missing = sorted(
-        {r.id for r in rules.all() if r.scope == Scope.VEHICLE} - set(VEHICLE_CONDITIONS)
-    )
-    if missing:
-        raise MissingCondition(f"no condition for {', '.join(missing)}")
+    refuse_unconditioned(rules)
     hidden, found = compile_frame(rule_expressions(VEHICLE_CONDITIONS), env)
     frame = source.frame.lazy()
     if as_of is not None:

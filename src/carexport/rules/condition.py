@@ -17,9 +17,13 @@ backends equal on random trees and rows.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
+
+if TYPE_CHECKING:
+    from carexport.rules.context import Context, VehicleRow
+    from carexport.rules.registry import Finding
 
 # The dated lists' reductions; their arguments are (column, field names…, day, …).
 LIST_OPS: Final = frozenset(
@@ -228,6 +232,11 @@ def parameter_names(exprs: Iterable[Expr]) -> tuple[str, ...]:
 
 def rule_names(exprs: Iterable[Expr]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n.args[0] for e in exprs for n in walk(e) if n.op == "in_force"))
+
+
+# What a rule's finding carries (facts, parameters, message arguments), built for a row
+# on which its condition holds; each part's module declares one per rule (`FACTS`).
+FactsBuilder: TypeAlias = "Callable[[VehicleRow, Context], Finding | None]"
 
 
 class MissingCondition(LookupError):

@@ -43,7 +43,7 @@ class Env:
 
     def param(self, name: str) -> pl.Expr:
         """The value in force on each line's as_of; null before the first or when repealed
-        (the row rules would raise ParameterNotInForce there: a rule never reads one)."""
+        (a facts builder would raise ParameterNotInForce there: a rule never reads one)."""
         values = list(reversed(self.parameters.parameters[name].values))
         if not values:
             return pl.lit(None)

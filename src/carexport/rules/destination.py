@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from carexport.domain.country import country_code
-from carexport.domain.dates import add_years
-from carexport.rules.condition import AS_OF, Expr, coalesce, col, on
+from carexport.rules.condition import AS_OF, Expr, FactsBuilder, coalesce, col, on
 from carexport.rules.context import Context, VehicleRow
-from carexport.rules.destinations import destination
+from carexport.rules.destinations import Destination, destination
 from carexport.rules.registry import LAW_2024, Finding, RuleFactory, Scope, Section, Severity
 
 # Vehicles registered in China are left-hand drive.
@@ -56,45 +55,50 @@ _REASONS = {
 }
 
 
-def destination_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
+# What each finding carries, for a row on which its condition holds (CONDITIONS).
+
+
+def _table(ctx: Context) -> tuple[Destination, dict[str, object]]:
     code = country_code(ctx.application.destination_country)
     entry = destination(code) if code is not None else None
-    if entry is None:
-        return []
-    table = {
+    assert entry is not None  # the conditions require dest_listed
+    return entry, {
         "destination_country": code,
         "source": entry.source,
         "checked_on": entry.checked_on.isoformat(),
     }
-    out: list[Finding | None] = []
+
+
+def _age_limit(row: VehicleRow, ctx: Context) -> Finding | None:
+    entry, table = _table(ctx)
     registered = row.registration_date
-    limit = entry.age_limit_years
-    if limit is not None and registered is not None and ctx.as_of > add_years(registered, limit):
-        out.append(
-            ctx.finding(
-                "DEST.AGE_LIMIT",
-                {
-                    **table,
-                    "registration_date": registered.isoformat(),
-                    "age_limit_years": limit,
-                    "age_days": (ctx.as_of - registered).days,
-                },
-            )
-        )
+    assert registered is not None  # the condition compares it
+    return ctx.finding(
+        "DEST.AGE_LIMIT",
+        {
+            **table,
+            "registration_date": registered.isoformat(),
+            "age_limit_years": entry.age_limit_years,
+            "age_days": (ctx.as_of - registered).days,
+        },
+    )
+
+
+def _restricted(row: VehicleRow, ctx: Context) -> Finding | None:
+    entry, table = _table(ctx)
     reasons = []
     if entry.used_imports_banned is True:
         reasons.append("used_imports_banned")
     if entry.drive_side is not None and entry.drive_side not in (VEHICLE_DRIVE_SIDE, "both"):
         reasons.append("right_hand_drive_only")
-    if reasons:
-        out.append(
-            ctx.finding(
-                "DEST.RESTRICTED",
-                {**table, "reasons": reasons, "drive_side": entry.drive_side},
-                message_args={
-                    "reasons_zh": "；".join(_REASONS[r][0] for r in reasons),
-                    "reasons_en": "; ".join(_REASONS[r][1] for r in reasons),
-                },
-            )
-        )
-    return out
+    return ctx.finding(
+        "DEST.RESTRICTED",
+        {**table, "reasons": reasons, "drive_side": entry.drive_side},
+        message_args={
+            "reasons_zh": "；".join(_REASONS[r][0] for r in reasons),
+            "reasons_en": "; ".join(_REASONS[r][1] for r in reasons),
+        },
+    )
+
+
+FACTS: dict[str, FactsBuilder] = {"DEST.AGE_LIMIT": _age_limit, "DEST.RESTRICTED": _restricted}

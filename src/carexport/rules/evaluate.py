@@ -1,4 +1,11 @@
-"""Evaluate one application: the verdict of CHECK_FORMAT.md."""
+"""Evaluate one application: the verdict of CHECK_FORMAT.md.
+
+A vehicle line's findings: which rules fire is decided by the rules' conditions
+(`VEHICLE_CONDITIONS`, each written once beside its rule) compiled to Python for the
+check's day (rules/condition_python.py) over the line's values (rules/line.py); what
+each finding carries comes from its rule's facts builder (`VEHICLE_FACTS`). The bulk
+evaluator compiles the same conditions to Polars (rules/bulk.py).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +15,13 @@ from datetime import date, timedelta
 from carexport.domain.application import Application
 from carexport.domain.facts import Facts
 from carexport.rules import banned, batch, destination, filling, modified, near_new
-from carexport.rules.banned import banned_findings
-from carexport.rules.batch import application_findings, open_license_findings
+from carexport.rules.batch import application_findings
 from carexport.rules.catalogue import default_registry
-from carexport.rules.condition import Expr
+from carexport.rules.condition import Expr, FactsBuilder, MissingCondition
+from carexport.rules.condition_python import Fired, RowConditions
 from carexport.rules.context import Context, FactIndex, VehicleRow
 from carexport.rules.credit import credit_findings
-from carexport.rules.destination import destination_findings
-from carexport.rules.filling import filling_findings
-from carexport.rules.modified import modified_findings
-from carexport.rules.near_new import near_new_findings
+from carexport.rules.line import LineJoin
 from carexport.rules.parameters import ParameterTable, default_parameters
 from carexport.rules.registry import (
     LAW_2024,
@@ -38,16 +42,6 @@ from carexport.rules.verdict import (
     VerdictFinding,
 )
 
-# Vehicle rule groups in RULES.md order; each is a pure function of one joined row.
-VEHICLE_RULES = (
-    near_new_findings,
-    filling_findings,
-    banned_findings,
-    modified_findings,
-    open_license_findings,
-    destination_findings,
-)
-
 # Every vehicle rule's condition (rules/condition.py), in reporting order: the single
 # check compiles them to Python (condition_python), the bulk evaluator to Polars
 # (condition_polars).
@@ -61,9 +55,44 @@ VEHICLE_CONDITIONS: dict[str, Expr] = {
 }
 
 
+VEHICLE_FACTS: dict[str, FactsBuilder] = {
+    **near_new.FACTS,
+    **filling.FACTS,
+    **banned.FACTS,
+    **modified.FACTS,
+    **batch.FACTS,
+    **destination.FACTS,
+}
+
+_ROW_CONDITIONS = RowConditions(VEHICLE_CONDITIONS)
+
+
 def vehicle_rule_ids() -> tuple[str, ...]:
     """Every vehicle rule ID, in reporting order."""
     return tuple(VEHICLE_CONDITIONS)
+
+
+def refuse_unconditioned(registry: Registry) -> None:
+    """A vehicle rule without a condition would pass every line: refuse the registry."""
+    missing = sorted(
+        {r.id for r in registry.all() if r.scope == Scope.VEHICLE} - VEHICLE_CONDITIONS.keys()
+    )
+    if missing:
+        raise MissingCondition(f"no condition for {', '.join(missing)}")
+
+
+class VehicleRules:
+    """The vehicle rules on one check's day: which fire on a row, and their findings."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.join = LineJoin(ctx.index)
+        self.fired: Fired = _ROW_CONDITIONS.fired(ctx.registry, ctx.parameters, ctx.as_of)
+
+    def findings(self, row: VehicleRow) -> list[Finding]:
+        values = self.join.values(self.ctx.application, row)
+        found = (VEHICLE_FACTS[rule_id](row, self.ctx) for rule_id in self.fired(values))
+        return [f for f in found if f is not None]
 
 
 # On a day no rule is in force the checker has nothing to judge by, and an empty "pass"
@@ -93,7 +122,8 @@ def decision_of(findings: Iterable[Finding]) -> Decision:
 
 
 def vehicle_findings(row: VehicleRow, ctx: Context) -> list[Finding]:
-    return [f for group in VEHICLE_RULES for f in group(row, ctx) if f is not None]
+    """One row's findings (a line the bulk evaluator is asked to explain)."""
+    return VehicleRules(ctx).findings(row)
 
 
 def top_level_findings(ctx: Context) -> list[Finding]:
@@ -131,6 +161,7 @@ def evaluate(
     day = as_of or application.submitted_on
     params = parameters or default_parameters()
     rules = registry or default_registry()
+    refuse_unconditioned(rules)
     ctx = Context(
         application=application,
         as_of=day,
@@ -141,8 +172,9 @@ def evaluate(
     vehicles: list[VehicleVerdict] = []
     all_findings: list[Finding] = []
     failing_vins: list[str] = []
+    vehicle_rules = VehicleRules(ctx)
     for row in ctx.vehicle_rows():
-        found = vehicle_findings(row, ctx)
+        found = vehicle_rules.findings(row)
         all_findings += found
         decision = decision_of(found)
         if decision == Decision.FAIL:

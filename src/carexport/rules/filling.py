@@ -6,9 +6,9 @@ record were already required under 公告2024年第6号; the field comparisons s
 
 from __future__ import annotations
 
-from carexport.domain.text import normalize_text
+from carexport.domain.facts import Registration
 from carexport.domain.vin import check_digit, vin_problem
-from carexport.rules.condition import Expr, col, on
+from carexport.rules.condition import Expr, FactsBuilder, col, on
 from carexport.rules.context import Context, VehicleRow
 from carexport.rules.registry import (
     LAW_2024,
@@ -107,61 +107,77 @@ _DATE_NAMES = {
 }
 
 
-def filling_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
-    line, record = row.line, row.record
-    out: list[Finding | None] = []
-    if (problem := vin_problem(line.vin)) is not None:
-        facts: dict[str, object] = {"vin": line.vin, "problem": problem}
-        if problem == "check_digit":
-            facts["expected_check_digit"] = check_digit(line.vin)
-        zh, en = _VIN_PROBLEMS[problem]
-        out.append(
-            ctx.finding(
-                "FILL.VIN_INVALID", facts, message_args={"problem_zh": zh, "problem_en": en}
-            )
-        )
-    if record is None:
-        out.append(ctx.finding("FILL.NO_REGISTRATION", {"vin": line.vin}))
-    else:
-        if record.brand is not None and normalize_text(line.brand) != normalize_text(record.brand):
-            out.append(
-                ctx.finding(
-                    "FILL.BRAND_MISMATCH", {"annex_brand": line.brand, "record_brand": record.brand}
-                )
-            )
-        if record.model is not None and normalize_text(line.model) != normalize_text(record.model):
-            out.append(
-                ctx.finding(
-                    "FILL.MODEL_MISMATCH", {"annex_model": line.model, "record_model": record.model}
-                )
-            )
-        for name, rule_id in (
-            ("registration_date", "FILL.REGISTRATION_DATE_MISMATCH"),
-            ("transfer_for_export_date", "FILL.TRANSFER_DATE_MISMATCH"),
-        ):
-            annex, recorded = getattr(line, name), getattr(record, name)
-            # A missing annex date is ANNEX_DATE_MISSING only, never also a mismatch.
-            if annex is not None and recorded is not None and annex != recorded:
-                out.append(
-                    ctx.finding(
-                        rule_id,
-                        {"annex": annex.isoformat(), "record": recorded.isoformat()},
-                    )
-                )
+# What each finding carries, for a row on which its condition holds (CONDITIONS).
+
+
+def _vin_invalid(row: VehicleRow, ctx: Context) -> Finding | None:
+    vin = row.line.vin
+    problem = vin_problem(vin)
+    assert problem is not None  # the condition: vin_problem is not null
+    facts: dict[str, object] = {"vin": vin, "problem": problem}
+    if problem == "check_digit":
+        facts["expected_check_digit"] = check_digit(vin)
+    zh, en = _VIN_PROBLEMS[problem]
+    return ctx.finding("FILL.VIN_INVALID", facts, message_args={"problem_zh": zh, "problem_en": en})
+
+
+def _registration(row: VehicleRow) -> Registration:
+    assert row.record is not None  # the record rules' conditions require has_record
+    return row.record
+
+
+def _no_registration(row: VehicleRow, ctx: Context) -> Finding | None:
+    return ctx.finding("FILL.NO_REGISTRATION", {"vin": row.line.vin})
+
+
+def _brand(row: VehicleRow, ctx: Context) -> Finding | None:
+    return ctx.finding(
+        "FILL.BRAND_MISMATCH",
+        {"annex_brand": row.line.brand, "record_brand": _registration(row).brand},
+    )
+
+
+def _model(row: VehicleRow, ctx: Context) -> Finding | None:
+    return ctx.finding(
+        "FILL.MODEL_MISMATCH",
+        {"annex_model": row.line.model, "record_model": _registration(row).model},
+    )
+
+
+def _dates(rule_id: str, name: str) -> FactsBuilder:
+    def build(row: VehicleRow, ctx: Context) -> Finding | None:
+        annex, recorded = getattr(row.line, name), getattr(_registration(row), name)
+        return ctx.finding(rule_id, {"annex": annex.isoformat(), "record": recorded.isoformat()})
+
+    return build
+
+
+def _annex_date_missing(row: VehicleRow, ctx: Context) -> Finding | None:
     missing = [
         name
         for name in ("registration_date", "transfer_for_export_date")
-        if getattr(line, name) is None
+        if getattr(row.line, name) is None
     ]
-    if missing:
-        out.append(
-            ctx.finding(
-                "FILL.ANNEX_DATE_MISSING",
-                {"missing": missing},
-                message_args={
-                    "missing_zh": "、".join(_DATE_NAMES[m][0] for m in missing),
-                    "missing_en": " and ".join(_DATE_NAMES[m][1] for m in missing),
-                },
-            )
-        )
-    return out
+    return ctx.finding(
+        "FILL.ANNEX_DATE_MISSING",
+        {"missing": missing},
+        message_args={
+            "missing_zh": "、".join(_DATE_NAMES[m][0] for m in missing),
+            "missing_en": " and ".join(_DATE_NAMES[m][1] for m in missing),
+        },
+    )
+
+
+FACTS: dict[str, FactsBuilder] = {
+    "FILL.VIN_INVALID": _vin_invalid,
+    "FILL.NO_REGISTRATION": _no_registration,
+    "FILL.BRAND_MISMATCH": _brand,
+    "FILL.MODEL_MISMATCH": _model,
+    "FILL.REGISTRATION_DATE_MISMATCH": _dates(
+        "FILL.REGISTRATION_DATE_MISMATCH", "registration_date"
+    ),
+    "FILL.TRANSFER_DATE_MISMATCH": _dates(
+        "FILL.TRANSFER_DATE_MISMATCH", "transfer_for_export_date"
+    ),
+    "FILL.ANNEX_DATE_MISSING": _annex_date_missing,
+}

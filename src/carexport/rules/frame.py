@@ -3,39 +3,26 @@
 Each row is one vehicle line of one application, joined exactly as the single check
 joins it (`Context.vehicle_rows`: first registration record per normalised VIN, every
 inspection report, the named confirmation and its issuer, open licenses), flattened into
-typed columns (`LINE_SCHEMA`). What no Polars expression can compute is computed here
-once per distinct value with the same pure functions the row rules call: text and
-identifier normalisation (NFKC has no Polars expression), the VIN check
-(`domain.vin.vin_problem`), the status letters (`banned.status_codes`) and the SM2 seal
-(`near_new.seal_problem`, verified once per confirmation and issuer). Nothing here
-depends on `as_of` or on a parameter, so one frame serves every what-if.
+typed columns (`LINE_SCHEMA`). A row's values are the ones the single check's
+conditions read (`carexport.rules.line.LineJoin.values`): what no Polars expression
+computes — text and identifier normalisation (NFKC), the VIN check, the status letters,
+the SM2 seal — is computed there, once per distinct value. Nothing here depends on
+`as_of` or on a parameter, so one frame serves every what-if.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Final
 
 import polars as pl
 
 from carexport.domain.application import Application
-from carexport.domain.country import country_code
-from carexport.domain.facts import (
-    AnnouncementProduct,
-    CccCertificate,
-    Facts,
-    InspectionResult,
-)
-from carexport.domain.text import is_blank, normalize_identifier, normalize_text
-from carexport.domain.vin import vin_problem
-from carexport.rules.banned import status_codes
+from carexport.domain.facts import Facts
 from carexport.rules.catalogue import default_registry
 from carexport.rules.context import Context, FactIndex, VehicleRow
-from carexport.rules.destinations import destination
-from carexport.rules.near_new import indexed_seal_problem
+from carexport.rules.line import LineJoin
 from carexport.rules.parameters import default_parameters
 
 _TEXTS = pl.List(pl.String)
@@ -130,7 +117,7 @@ LINE_SCHEMA: Final[dict[str, pl.DataType]] = {
 @dataclass(frozen=True)
 class LineFrame:
     """The frame and, when it was built from domain objects, what it was built from:
-    `carexport.rules.bulk.BulkResult.findings` explains a line through the row rules."""
+    `carexport.rules.bulk.BulkResult.findings` explains a line through the rules' facts builders."""
 
     frame: pl.DataFrame
     applications: tuple[Application, ...] = ()
@@ -143,25 +130,12 @@ def empty_frame() -> pl.DataFrame:
     return pl.DataFrame(schema=LINE_SCHEMA)
 
 
-def _memo(fn: Callable[[str | None], Any]) -> Callable[[str | None], Any]:
-    # Per build, not global: brands and statuses repeat millions of times in a national
-    # year, but a process must not keep every string it ever saw.
-    return cache(fn)
+class LineBuilder(LineJoin):
+    """Collects joined rows' values (`LineJoin.values`, the single check's own) into
+    LINE_SCHEMA columns."""
 
-
-@dataclass
-class LineBuilder:
-    """Flattens joined rows into LINE_SCHEMA columns; its indexes of Announcement
-    products and CCC certificates by normalised brand and model also serve
-    frame_tables."""
-
-    index: FactIndex
-
-    def __post_init__(self) -> None:
-        self.text = _memo(normalize_text)
-        self.key = _memo(normalize_identifier)
-        self.blank = _memo(is_blank)
-        self.codes = _memo(status_codes)
+    def __init__(self, index: FactIndex) -> None:
+        super().__init__(index)
         self.columns: dict[str, list[Any]] = {name: [] for name in LINE_SCHEMA}
         # Lists of structs, built flat (line_id first) and nested once at the end:
         # Polars builds a nested column from Python objects element by element.
@@ -173,129 +147,15 @@ class LineBuilder:
         self.texts: dict[str, list[tuple[int, str | None]]] = {
             name: [] for name, dtype in LINE_SCHEMA.items() if dtype == _TEXTS
         }
-        self.products = self._by_brand_model(self.index.facts.announcement_products)
-        self.certificates = self._by_brand_model(self.index.facts.ccc_certificates)
-
-    def _by_brand_model(
-        self, rows: Iterable[AnnouncementProduct | CccCertificate]
-    ) -> dict[tuple[str, str], list[Any]]:
-        # text_matches: both present and equal after normalisation.
-        found: defaultdict[tuple[str, str], list[Any]] = defaultdict(list)
-        for row in rows:
-            brand, model = self.text(row.brand), self.text(row.model)
-            if brand is not None and model is not None:
-                found[(brand, model)].append(row)
-        return found
-
-    def product(self, p: AnnouncementProduct) -> dict[str, Any]:
-        """A product's PRODUCT struct: its validity and its holder's capacity record."""
-        cap = self.index.capacity.get(self.key(p.enterprise_uscc) or "")
-        return {
-            "valid_from": p.valid_from,
-            "valid_to": p.valid_to,
-            "annual_capacity": cap.annual_capacity if cap is not None else None,
-            "exported_last_12_months": cap.exported_last_12_months if cap is not None else None,
-        }
 
     def add(self, line_id: int, app: Application, row: VehicleRow) -> None:
-        line, rec, conf, issuer = row.line, row.record, row.confirmation, row.issuer
-        code = country_code(app.destination_country)
-        dest = destination(code) if code is not None else None
-        pair = (self.text(line.modified_brand), self.text(line.model))
-        modified = line.modified is True
-        values: dict[str, Any] = {
-            "line_id": line_id,
-            "application_id": app.application_id,
-            "position": row.position,
-            "submitted_on": app.submitted_on,
-            "enterprise_uscc": app.enterprise_uscc,
-            "enterprise_key": self.key(app.enterprise_uscc) or "",
-            "issuing_agency": app.issuing_agency,
-            "destination_country": app.destination_country,
-            "destination_key": self.key(app.destination_country),
-            "vin": line.vin,
-            "vin_key": row.vin_key,
-            "vin_problem": vin_problem(line.vin),
-            "brand": line.brand,
-            "brand_text": self.text(line.brand),
-            "model": line.model,
-            "model_text": self.text(line.model),
-            "registration_date": line.registration_date,
-            "transfer_for_export_date": line.transfer_for_export_date,
-            "confirmation_id": line.confirmation_id,
-            "hs_code": line.hs_code,
-            "modified": modified,
-            "chassis_brand_blank": self.blank(line.chassis_brand),
-            "modified_brand_blank": self.blank(line.modified_brand),
-            "model_blank": self.blank(line.model),
-            "materials": [m.strip() for m in line.materials or []],
-            "has_record": rec is not None,
-            "rec_brand": rec.brand if rec else None,
-            "rec_brand_text": self.text(rec.brand) if rec else None,
-            "rec_model": rec.model if rec else None,
-            "rec_model_text": self.text(rec.model) if rec else None,
-            "rec_registration_date": rec.registration_date if rec else None,
-            "rec_transfer_for_export_date": rec.transfer_for_export_date if rec else None,
-            "rec_export_transfer_count": rec.export_transfer_count if rec else None,
-            "rec_status": rec.status if rec else None,
-            "rec_status_codes": self.codes(rec.status) if rec else [],
-            "rec_owner_uscc": rec.owner_uscc if rec else None,
-            "rec_owner_key": self.key(rec.owner_uscc) if rec else None,
-            "rec_mortgaged": rec.mortgaged if rec else None,
-            "rec_customs_supervised": rec.customs_supervised if rec else None,
-            "rec_scrap_due_date": rec.scrap_due_date if rec else None,
-            "has_confirmation": conf is not None,
-            "conf_vin_keys": (
-                [
-                    self.key(v)
-                    for v in ([conf.vin] if conf.vin is not None else []) + (conf.vins or [])
-                ]
-                if conf
-                else []
-            ),
-            "conf_brand_text": self.text(conf.brand) if conf else None,
-            "conf_model_text": self.text(conf.model) if conf else None,
-            "conf_destination_key": self.key(conf.destination_country) if conf else None,
-            "conf_outlet_keys": [self.key(o.country) for o in conf.outlets or []] if conf else [],
-            "conf_revoked": conf.revoked if conf else None,
-            "conf_issued_on": conf.issued_on if conf else None,
-            "seal_problem": indexed_seal_problem(self.index, conf, issuer) if conf else None,
-            "issuer_known": issuer is not None,
-            "issuer_kind": issuer.kind.value if issuer and issuer.kind else None,
-            "issuer_in_announcement": issuer.in_announcement if issuer else None,
-            "issuer_brands_text": [self.text(b) for b in issuer.brands or []] if issuer else [],
-            "open_license_count": len(row.open_licenses),
-            "dest_listed": dest is not None,
-            "dest_age_limit_years": dest.age_limit_years if dest else None,
-            "dest_used_imports_banned": dest.used_imports_banned if dest else None,
-            "dest_drive_side": dest.drive_side if dest else None,
-        }
-        for name, value in values.items():
-            if name in self.texts:
+        for name, value in self.values(app, row, line_id).items():
+            if name in self.nested:
+                self.nested[name] += [{"line_id": line_id, **item} for item in value]
+            elif name in self.texts:
                 self.texts[name] += [(line_id, item) for item in value]
             else:
                 self.columns[name].append(value)
-        self.nested["inspections"] += [
-            {
-                "line_id": line_id,
-                "inspected_on": r.inspected_on,
-                "failed": r.result == InspectionResult.FAIL,
-            }
-            for r in row.inspections
-        ]
-        if modified:
-            self.nested["products"] += [
-                {"line_id": line_id, **self.product(p)} for p in self.products.get(pair, [])
-            ]
-            self.nested["certificates"] += [
-                {
-                    "line_id": line_id,
-                    "valid_from": c.valid_from,
-                    "valid_to": c.valid_to,
-                    "status_valid": self.text(c.status) == "valid",
-                }
-                for c in self.certificates.get(pair, [])
-            ]
 
     def frame(self) -> pl.DataFrame:
         flat = {

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from carexport.domain.facts import AnnouncementProduct, CccCertificate
-from carexport.domain.text import is_blank, normalize_identifier, normalize_text, text_matches
+from carexport.domain.facts import AnnouncementProduct
+from carexport.domain.text import is_blank, normalize_identifier, text_matches
 from carexport.rules.condition import (
     AS_OF,
     Expr,
+    FactsBuilder,
     any_in_force_above,
     col,
     count_in_force,
@@ -125,53 +126,43 @@ def _products(row: VehicleRow, ctx: Context) -> list[AnnouncementProduct]:
     ]
 
 
-def _valid_certificates(row: VehicleRow, ctx: Context) -> list[CccCertificate]:
-    return [
-        c
-        for c in ctx.index.facts.ccc_certificates
-        if text_matches(c.brand, row.line.modified_brand)
-        and text_matches(c.model, row.line.model)
-        and normalize_text(c.status) == "valid"
-        and _in_force(c.valid_from, c.valid_to, ctx.as_of)
-    ]
+# What each finding carries, for a row on which its condition holds (CONDITIONS).
 
 
-def modified_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
-    line = row.line
-    if line.modified is not True or not ctx.in_force("MOD.FIELDS_MISSING"):
-        return []
-    out: list[Finding | None] = []
+def _fields_missing(row: VehicleRow, ctx: Context) -> Finding | None:
     empty = [
         name
         for name in ("chassis_brand", "modified_brand", "model")
-        if is_blank(getattr(line, name))
+        if is_blank(getattr(row.line, name))
     ]
-    if empty:
-        out.append(ctx.finding("MOD.FIELDS_MISSING", {"missing": empty}))
-        if "modified_brand" in empty or "model" in empty:
-            # Without brand and model nothing else can be looked up.
-            return out
-    supplied = {m.strip() for m in line.materials or []}
+    return ctx.finding("MOD.FIELDS_MISSING", {"missing": empty})
+
+
+def _materials_missing(row: VehicleRow, ctx: Context) -> Finding | None:
+    supplied = {m.strip() for m in row.line.materials or []}
     missing = [item for item in ANNEX2_ITEMS if item not in supplied]
-    if missing:
-        out.append(
-            ctx.finding(
-                "MOD.MATERIALS_MISSING",
-                {"missing": missing},
-                message_args={"count": len(missing)},
-            )
-        )
-    identity = {"modified_brand": line.modified_brand, "model": line.model}
-    products = _products(row, ctx)
-    if not products:
-        out.append(ctx.finding("MOD.NOT_IN_ANNOUNCEMENT", identity))
-    if not _valid_certificates(row, ctx):
-        out.append(ctx.finding("MOD.NO_VALID_CCC", identity))
-    if not ctx.in_force("MOD.CAPACITY_EXCEEDED"):
-        return out  # a rule not in force reads no parameter
+    return ctx.finding(
+        "MOD.MATERIALS_MISSING", {"missing": missing}, message_args={"count": len(missing)}
+    )
+
+
+def _identity(row: VehicleRow) -> dict[str, object]:
+    return {"modified_brand": row.line.modified_brand, "model": row.line.model}
+
+
+def _not_in_announcement(row: VehicleRow, ctx: Context) -> Finding | None:
+    return ctx.finding("MOD.NOT_IN_ANNOUNCEMENT", _identity(row))
+
+
+def _no_valid_ccc(row: VehicleRow, ctx: Context) -> Finding | None:
+    return ctx.finding("MOD.NO_VALID_CCC", _identity(row))
+
+
+def _capacity_exceeded(row: VehicleRow, ctx: Context) -> Finding | None:
     ratio: float = ctx.param("mod.capacity_ratio")
+    # The holders over capacity, each once, in the order of their products.
     over = []
-    holders = dict.fromkeys(normalize_identifier(p.enterprise_uscc) for p in products)
+    holders = dict.fromkeys(normalize_identifier(p.enterprise_uscc) for p in _products(row, ctx))
     for holder in holders:
         cap = ctx.index.capacity.get(holder or "")
         if cap is None or cap.annual_capacity is None or cap.exported_last_12_months is None:
@@ -184,13 +175,18 @@ def modified_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
                     "exported_last_12_months": cap.exported_last_12_months,
                 }
             )
-    if over:
-        out.append(
-            ctx.finding(
-                "MOD.CAPACITY_EXCEEDED",
-                {**identity, "modifiers": over},
-                parameters={"mod.capacity_ratio": ratio},
-                message_args={"ratio": ratio},
-            )
-        )
-    return out
+    return ctx.finding(
+        "MOD.CAPACITY_EXCEEDED",
+        {**_identity(row), "modifiers": over},
+        parameters={"mod.capacity_ratio": ratio},
+        message_args={"ratio": ratio},
+    )
+
+
+FACTS: dict[str, FactsBuilder] = {
+    "MOD.FIELDS_MISSING": _fields_missing,
+    "MOD.MATERIALS_MISSING": _materials_missing,
+    "MOD.NOT_IN_ANNOUNCEMENT": _not_in_announcement,
+    "MOD.NO_VALID_CCC": _no_valid_ccc,
+    "MOD.CAPACITY_EXCEEDED": _capacity_exceeded,
+}

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from carexport.domain.facts import Confirmation, Manufacturer, ManufacturerKind
 from carexport.domain.text import normalize_identifier, normalize_text
-from carexport.rules.condition import Expr, coalesce, col, days_between, in_force, on, param
+from carexport.rules.condition import (
+    Expr,
+    FactsBuilder,
+    coalesce,
+    col,
+    days_between,
+    in_force,
+    on,
+    param,
+)
 from carexport.rules.context import Context, FactIndex, VehicleRow
 from carexport.rules.registry import LAW_2026, Finding, RuleFactory, Scope, Section, Severity
 from carexport.seals import verify_document
@@ -185,126 +194,135 @@ def indexed_seal_problem(
     return index.seal_problems[key]
 
 
-def _confirmation_findings(
-    row: VehicleRow, ctx: Context, conf: Confirmation, *, window_applies: bool
-) -> list[Finding | None]:
-    app = ctx.application
-    conf_facts = {"confirmation_id": conf.id, "issuer_uscc": conf.issuer_uscc}
-    out: list[Finding | None] = []
-    if window_applies:
-        if problems := _issuer_problems(row, row.issuer):
-            issuer = row.issuer
-            out.append(
-                ctx.finding(
-                    "N180.ISSUER_NOT_MANUFACTURER",
-                    {
-                        **conf_facts,
-                        "problems": problems,
-                        "issuer_kind": issuer.kind.value if issuer and issuer.kind else None,
-                        "issuer_in_announcement": issuer.in_announcement if issuer else None,
-                        "issuer_brands": list(issuer.brands or []) if issuer else [],
-                        "vehicle_brand": _vehicle_brand(row),
-                    },
-                )
-            )
-        if fields := _mismatched_fields(row, conf, app.destination_country):
-            out.append(
-                ctx.finding(
-                    "N180.CONFIRMATION_MISMATCH",
-                    {
-                        **conf_facts,
-                        "fields": fields,
-                        "confirmation": {
-                            "vin": conf.vin,
-                            "vins": conf.vins,
-                            "brand": conf.brand,
-                            "model": conf.model,
-                            "destination_country": conf.destination_country,
-                        },
-                        "application": {
-                            "vin": row.line.vin,
-                            "brand": row.line.brand,
-                            "model": row.line.model,
-                            "destination_country": app.destination_country,
-                        },
-                    },
-                    message_args={
-                        "fields_zh": "、".join(_FIELD_NAMES_ZH[f] for f in fields),
-                        "fields_en": ", ".join(_FIELD_NAMES_EN[f] for f in fields),
-                    },
-                )
-            )
-        outlet_countries = [o.country for o in conf.outlets or []]
-        wanted = normalize_identifier(app.destination_country)
-        if wanted not in {normalize_identifier(c) for c in outlet_countries}:
-            out.append(
-                ctx.finding(
-                    "N180.NO_OUTLET_IN_DESTINATION",
-                    {
-                        **conf_facts,
-                        "destination_country": app.destination_country,
-                        "outlet_countries": outlet_countries,
-                    },
-                )
-            )
-    if (problem := indexed_seal_problem(ctx.index, conf, row.issuer)) is not None:
-        out.append(ctx.finding("N180.SEAL_INVALID", {**conf_facts, "reason": problem}))
-    if window_applies and (
-        conf.revoked is True or (conf.issued_on is not None and conf.issued_on > app.submitted_on)
-    ):
-        out.append(
-            ctx.finding(
-                "N180.CONFIRMATION_REVOKED",
-                {
-                    **conf_facts,
-                    "revoked": conf.revoked is True,
-                    "issued_on": conf.issued_on.isoformat() if conf.issued_on else None,
-                    "submitted_on": app.submitted_on.isoformat(),
-                },
-            )
-        )
-    return out
+# What each finding carries, for a row on which its condition holds (CONDITIONS).
 
 
-def near_new_findings(row: VehicleRow, ctx: Context) -> list[Finding | None]:
-    if not ctx.in_force("N180.CONFIRMATION_MISSING"):
-        return []
-    days, registered = row.days_since_registration, row.registration_date
-    limit: int = ctx.param("n180.days")
-    window_applies = days is not None and days <= limit
-    out: list[Finding | None] = []
+def _confirmation(row: VehicleRow) -> Confirmation:
+    # Every confirmation rule's condition requires has_confirmation.
+    assert row.confirmation is not None
+    return row.confirmation
+
+
+def _conf_facts(conf: Confirmation) -> dict[str, object]:
+    return {"confirmation_id": conf.id, "issuer_uscc": conf.issuer_uscc}
+
+
+def _registration(row: VehicleRow) -> dict[str, object]:
+    registered = row.registration_date
+    return {
+        "registration_date": registered.isoformat() if registered else None,
+        "days_since_registration": row.days_since_registration,
+    }
+
+
+def _transition_finding(row: VehicleRow, ctx: Context) -> Finding | None:
     transition_before = ctx.param("n180.transition_before")
     transfer = row.record.transfer_for_export_date if row.record else None
-    if window_applies and transfer is not None and transfer < transition_before:
-        window_applies = False
-        out.append(
-            ctx.finding(
-                "N180.TRANSITION",
-                {
-                    "registration_date": registered.isoformat() if registered else None,
-                    "days_since_registration": days,
-                    "transfer_for_export_date": transfer.isoformat(),
-                },
-                parameters={"n180.transition_before": transition_before.isoformat()},
-                message_args={"transition_before": transition_before.isoformat()},
-            )
-        )
-    conf = row.confirmation
-    if window_applies and conf is None:
-        facts: dict[str, object] = {
-            "registration_date": registered.isoformat() if registered else None,
-            "days_since_registration": days,
-        }
-        if row.line.confirmation_id is not None:
-            facts["confirmation_id"] = row.line.confirmation_id
-        out.append(
-            ctx.finding(
-                "N180.CONFIRMATION_MISSING",
-                facts,
-                parameters={"n180.days": limit},
-                message_args={"n180_days": limit},
-            )
-        )
-    if conf is not None:
-        out.extend(_confirmation_findings(row, ctx, conf, window_applies=window_applies))
-    return out
+    return ctx.finding(
+        "N180.TRANSITION",
+        {
+            **_registration(row),
+            "transfer_for_export_date": transfer.isoformat() if transfer else None,
+        },
+        parameters={"n180.transition_before": transition_before.isoformat()},
+        message_args={"transition_before": transition_before.isoformat()},
+    )
+
+
+def _missing(row: VehicleRow, ctx: Context) -> Finding | None:
+    limit: int = ctx.param("n180.days")
+    facts = _registration(row)
+    if row.line.confirmation_id is not None:
+        facts["confirmation_id"] = row.line.confirmation_id
+    return ctx.finding(
+        "N180.CONFIRMATION_MISSING",
+        facts,
+        parameters={"n180.days": limit},
+        message_args={"n180_days": limit},
+    )
+
+
+def _issuer(row: VehicleRow, ctx: Context) -> Finding | None:
+    issuer = row.issuer
+    return ctx.finding(
+        "N180.ISSUER_NOT_MANUFACTURER",
+        {
+            **_conf_facts(_confirmation(row)),
+            "problems": _issuer_problems(row, issuer),
+            "issuer_kind": issuer.kind.value if issuer and issuer.kind else None,
+            "issuer_in_announcement": issuer.in_announcement if issuer else None,
+            "issuer_brands": list(issuer.brands or []) if issuer else [],
+            "vehicle_brand": _vehicle_brand(row),
+        },
+    )
+
+
+def _mismatch_finding(row: VehicleRow, ctx: Context) -> Finding | None:
+    conf, app = _confirmation(row), ctx.application
+    fields = _mismatched_fields(row, conf, app.destination_country)
+    return ctx.finding(
+        "N180.CONFIRMATION_MISMATCH",
+        {
+            **_conf_facts(conf),
+            "fields": fields,
+            "confirmation": {
+                "vin": conf.vin,
+                "vins": conf.vins,
+                "brand": conf.brand,
+                "model": conf.model,
+                "destination_country": conf.destination_country,
+            },
+            "application": {
+                "vin": row.line.vin,
+                "brand": row.line.brand,
+                "model": row.line.model,
+                "destination_country": app.destination_country,
+            },
+        },
+        message_args={
+            "fields_zh": "、".join(_FIELD_NAMES_ZH[f] for f in fields),
+            "fields_en": ", ".join(_FIELD_NAMES_EN[f] for f in fields),
+        },
+    )
+
+
+def _no_outlet(row: VehicleRow, ctx: Context) -> Finding | None:
+    conf = _confirmation(row)
+    return ctx.finding(
+        "N180.NO_OUTLET_IN_DESTINATION",
+        {
+            **_conf_facts(conf),
+            "destination_country": ctx.application.destination_country,
+            "outlet_countries": [o.country for o in conf.outlets or []],
+        },
+    )
+
+
+def _seal(row: VehicleRow, ctx: Context) -> Finding | None:
+    conf = _confirmation(row)
+    reason = indexed_seal_problem(ctx.index, conf, row.issuer)
+    return ctx.finding("N180.SEAL_INVALID", {**_conf_facts(conf), "reason": reason})
+
+
+def _revoked(row: VehicleRow, ctx: Context) -> Finding | None:
+    conf = _confirmation(row)
+    return ctx.finding(
+        "N180.CONFIRMATION_REVOKED",
+        {
+            **_conf_facts(conf),
+            "revoked": conf.revoked is True,
+            "issued_on": conf.issued_on.isoformat() if conf.issued_on else None,
+            "submitted_on": ctx.application.submitted_on.isoformat(),
+        },
+    )
+
+
+FACTS: dict[str, FactsBuilder] = {
+    "N180.TRANSITION": _transition_finding,
+    "N180.CONFIRMATION_MISSING": _missing,
+    "N180.ISSUER_NOT_MANUFACTURER": _issuer,
+    "N180.CONFIRMATION_MISMATCH": _mismatch_finding,
+    "N180.NO_OUTLET_IN_DESTINATION": _no_outlet,
+    "N180.SEAL_INVALID": _seal,
+    "N180.CONFIRMATION_REVOKED": _revoked,
+}
