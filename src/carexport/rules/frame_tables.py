@@ -83,15 +83,18 @@ def _conform(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFra
 
 
 def _per_value(column: pl.Expr, fn: Callable[[Any], Any], dtype: pl.DataType) -> pl.Expr:
-    """fn once per distinct value (NFKC and the VIN check have no Polars expression)."""
-    return column.map_batches(
-        lambda s: s.replace_strict(
-            (values := s.unique().to_list()),
-            [fn(v) for v in values],
-            return_dtype=dtype,
-        ),
-        return_dtype=dtype,
-    )
+    """fn once per distinct value (NFKC and the VIN check have no Polars expression).
+    Where nearly every value is distinct (VINs), once per value: a lookup table as long
+    as the column cost more than the calls (250,000 VINs: 0.85 s against 0.33 s)."""
+
+    def mapped(s: pl.Series) -> pl.Series:
+        values = s.unique()
+        if 2 * values.len() > s.len():
+            return pl.Series(s.name, [fn(v) for v in s.to_list()], dtype=dtype)
+        listed = values.to_list()
+        return s.replace_strict(listed, [fn(v) for v in listed], return_dtype=dtype)
+
+    return column.map_batches(mapped, return_dtype=dtype)
 
 
 def _text(name: str) -> pl.Expr:
