@@ -34,15 +34,18 @@ LIST_OPS: Final = frozenset(
 class Expr:
     """One node: an operator and its arguments (nodes or plain constants)."""
 
-    __slots__ = ("args", "op")
+    __slots__ = ("_key", "args", "op")
 
     def __init__(self, op: str, *args: Any) -> None:
         self.op = op
         self.args = args
+        self._key: Hashable = None
 
     def key(self) -> Hashable:
         """Structural identity (equal trees, equal keys): `==` builds a node instead."""
-        return (self.op, *(_key(a) for a in self.args))
+        if self._key is None:  # trees are immutable; the compilers ask for keys often
+            self._key = (self.op, *(_key(a) for a in self.args))
+        return self._key
 
     def __repr__(self) -> str:
         return f"{self.op}({', '.join(map(repr, self.args))})"
