@@ -55,7 +55,7 @@ _CHUNK = "v.id > :after AND v.id <= :last"
 _CHUNK_VINS = f"SELECT v.vin_key FROM vehicle_lines v WHERE {_CHUNK}"
 
 # The application's own license (issued on its approval) is joined per application, not
-# looked up per line.
+# looked up per line. In no particular order: the report sorts the lines it keeps.
 _LINES_SQL = f"""
 SELECT v.id AS store_line_id, a.id AS row_id, a.status, a.application_no AS application_id,
        v.position, a.submitted_on, a.enterprise_uscc, a.issuing_agency,
@@ -67,18 +67,17 @@ SELECT v.id AS store_line_id, a.id AS row_id, a.status, a.application_no AS appl
   LEFT JOIN (SELECT l.application_id, min(l.license_no) AS own_license
                FROM licenses l GROUP BY l.application_id) o ON o.application_id = a.id
  WHERE {PERIOD} AND {_CHUNK}
- ORDER BY v.id
 """
 # One record per VIN key (the table's unique key).
 _REGISTRATIONS_SQL = f"""
-SELECT r.vin_key, r.vin, r.brand, r.model, r.registration_date, r.transfer_for_export_date,
+SELECT r.vin_key, r.brand, r.model, r.registration_date, r.transfer_for_export_date,
        r.export_transfer_count, r.status, r.owner_uscc, r.mortgaged, r.customs_supervised,
        r.scrap_due_date
   FROM registrations r WHERE r.vin_key IN ({_CHUNK_VINS})
 """
 # Every report of the chunk's VINs, in insertion order (the rules pick by as_of).
 _INSPECTIONS_SQL = f"""
-SELECT i.vin_key, i.vin, i.inspected_on, i.result FROM inspections i
+SELECT i.vin_key, i.inspected_on, i.result FROM inspections i
  WHERE i.vin_key IN ({_CHUNK_VINS}) ORDER BY i.id
 """
 # Open licenses (issued, extended, or open from the feed) naming the chunk's VINs.
