@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Final
+from weakref import WeakKeyDictionary
 
 from carexport.domain.dates import add_years
 from carexport.rules.condition import Expr, parameter_names, rule_expressions, rule_names, walk
@@ -378,10 +379,21 @@ class RowConditions:
         self._rule_ids = rule_names(roots)
         self._params = parameter_names(roots)
         self._compiled: dict[Hashable, Callable[[Values, date], list[str]]] = {}
+        # Which rules are in force, per registry and day: a registry never changes, and
+        # asking it for 30 rules is a tenth of a small check.
+        self._in_force: WeakKeyDictionary[Registry, dict[date, dict[str, bool]]] = (
+            WeakKeyDictionary()
+        )
 
     def fired(self, registry: Registry, parameters: ParameterTable, as_of: date) -> Fired:
         """(values of one line) → the IDs of the rules that fire on it, in order."""
-        in_force, params = constants(self._rule_ids, self._params, registry, parameters, as_of)
+        days = self._in_force.setdefault(registry, {})
+        in_force = days.get(as_of)
+        if in_force is None:
+            if len(days) > 4096:
+                days.clear()
+            in_force = days[as_of] = constants(self._rule_ids, (), registry, parameters, as_of)[0]
+        _, params = constants((), self._params, registry, parameters, as_of)
         key = (tuple(in_force.values()), tuple((type(v), v) for v in params.values()))
         fn = self._compiled.get(key)
         if fn is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from weakref import WeakSet
 
 from carexport.domain.application import Application
 from carexport.domain.facts import Facts
@@ -72,13 +73,20 @@ def vehicle_rule_ids() -> tuple[str, ...]:
     return tuple(VEHICLE_CONDITIONS)
 
 
+# Registries found complete (a registry never changes once built).
+_COMPLETE: WeakSet[Registry] = WeakSet()
+
+
 def refuse_unconditioned(registry: Registry) -> None:
     """A vehicle rule without a condition would pass every line: refuse the registry."""
+    if registry in _COMPLETE:
+        return
     missing = sorted(
         {r.id for r in registry.all() if r.scope == Scope.VEHICLE} - VEHICLE_CONDITIONS.keys()
     )
     if missing:
         raise MissingCondition(f"no condition for {', '.join(missing)}")
+    _COMPLETE.add(registry)
 
 
 class VehicleRules:
