@@ -3,14 +3,19 @@ of this process on SQLite. Callers see one interface, `enqueue` and `wait`."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from carexport import clock
 from carexport.config import get_settings
 from carexport.db import UnitOfWork, default_engine, is_sqlite
 from carexport.errors import CarexportError
@@ -24,11 +29,13 @@ log = logging.getLogger(__name__)
 # time, and a second what-if at once would only halve the speed of both.
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
-# The jobs this process holds in its executor (queued or running), by engine. While it
-# holds them it beats for the queued ones (the runner beats for the running one), so
-# another process's sweep (`recover`) can tell them from a dead process's.
-_held: dict[int, Engine] = {}
-_beater: threading.Thread | None = None
+# The jobs this process holds (queued in its executor or running there), each with an
+# exclusive lock (flock) on a file of its own beside the SQLite database. The kernel
+# drops a process's locks when it ends, however it ends: a job whose lock another
+# process can take was left by a process that is gone. No heartbeat is asked for, so
+# a job that holds SQLite's write lock for minutes (an import) never looks dead while
+# its process lives, and is never run twice.
+_held: dict[int, int] = {}  # job id -> the open lock file's descriptor
 
 
 def _local_executor() -> ThreadPoolExecutor:
@@ -39,17 +46,44 @@ def _local_executor() -> ThreadPoolExecutor:
         return _executor
 
 
-def _beat_held() -> None:
-    while True:
-        time.sleep(get_settings().job_heartbeat_seconds)
-        with _executor_lock:
-            held = list(_held.items())
-        for engine in {id(e): e for _, e in held}.values():
-            try:
-                ids = [job_id for job_id, e in held if e is engine]
-                service.beat_queued(engine=engine, job_ids=ids)
-            except Exception:  # a missed beat is not a failure of the jobs
-                log.warning("queued jobs: heartbeat not written", exc_info=True)
+class QueueUnavailable(CarexportError):
+    """The job was recorded but could not be handed to the queue."""
+
+
+def _lock_file(engine: Engine, job_id: int) -> Path | None:
+    """The job's lock file: in a folder beside the database file; None for a database
+    no other process can open (in memory)."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    folder = Path(f"{database}.jobs")
+    folder.mkdir(exist_ok=True)
+    return folder / f"{job_id}.lock"
+
+
+def _try_hold(engine: Engine, job_id: int) -> int | None:
+    """The job's lock taken (its descriptor), or None while another process holds it."""
+    path = _lock_file(engine, job_id)
+    if path is None:
+        return -1
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _release(engine: Engine, job_id: int, fd: int) -> None:
+    if fd < 0:
+        return
+    path = _lock_file(engine, job_id)
+    # Unlinked while held: a sweeper that opened the old file takes a lock on nothing
+    # that matters (the job is finished, take_over leaves it alone).
+    if path is not None:
+        path.unlink(missing_ok=True)
+    os.close(fd)
 
 
 def _run_held(engine: Engine, job_id: int) -> None:
@@ -57,46 +91,50 @@ def _run_held(engine: Engine, job_id: int) -> None:
         runner.run(engine=engine, job_id=job_id)
     finally:
         with _executor_lock:
-            _held.pop(job_id, None)
+            fd = _held.pop(job_id, -1)
+        _release(engine, job_id, fd)
 
 
-def _submit(engine: Engine, job_id: int) -> None:
-    """Run `job_id` in this process's job thread, after the jobs already there."""
-    global _beater
+def _submit(engine: Engine, job_id: int, fd: int) -> None:
+    """Run `job_id` (its lock held: `fd`) in this process's job thread, after the jobs
+    already there."""
     executor = _local_executor()
     with _executor_lock:
-        _held[job_id] = engine
-        if _beater is None:
-            _beater = threading.Thread(target=_beat_held, name="carexport-job-beat", daemon=True)
-            _beater.start()
+        _held[job_id] = fd
     executor.submit(_run_held, engine, job_id)
 
 
 def recover(engine: Engine | None = None) -> list[int]:
     """SQLite: take over the jobs a process that ended left `queued` or `running` (its
-    thread died with it): run them here, after this process's own, when they have
-    attempts left; the others are failed with the reason (service.recover_orphans).
-    Called when the web server starts and before each job is queued. On PostgreSQL the
-    workers' sweeper does this (jobs.pgqueue); nothing to do here."""
+    thread died with it; nothing holds their locks): run them here, after this
+    process's own, when they have attempts left; the others are failed with the
+    reason (service.take_over). Called when the web server starts and before each
+    job is queued. On PostgreSQL the workers' sweeper does this (jobs.pgqueue)."""
     engine = engine or default_engine()
     if not is_sqlite(engine):
         return []
-    with _executor_lock:
-        held = set(_held)
-    taken = service.recover_orphans(engine=engine, held=held)
-    for job_id in taken:
-        _submit(engine, job_id)
+    # A job asked for this instant is not locked yet by the process that asked.
+    grace = timedelta(seconds=get_settings().job_heartbeat_seconds)
+    taken = []
+    for job_id in service.unfinished(engine=engine, asked_before=clock.now() - grace):
+        with _executor_lock:
+            if job_id in _held:
+                continue
+        fd = _try_hold(engine, job_id)
+        if fd is None:
+            continue  # its process is alive
+        if service.take_over(engine=engine, job_id=job_id):
+            _submit(engine, job_id, fd)
+            taken.append(job_id)
+        else:
+            _release(engine, job_id, fd)
     return taken
 
 
-class QueueUnavailable(CarexportError):
-    """The job was recorded but could not be handed to the queue."""
-
-
 def recover_at_start() -> None:
-    """At a server's start: `recover` now, and once more when a process that ended just
-    before (its heartbeat still fresh now) has been silent for `job_stalled_seconds`.
-    A store not reachable or not migrated yet is not the server's failure: logged."""
+    """At a server's start: `recover` now, and once more when the jobs asked for just
+    before are past their grace. A store not reachable or not migrated yet is not the
+    server's failure: logged."""
     engine = default_engine()
     if not is_sqlite(engine):
         return
@@ -109,7 +147,7 @@ def recover_at_start() -> None:
             log.warning("in-process jobs: the sweep for orphaned jobs failed", exc_info=True)
 
     sweep()
-    later = threading.Timer(get_settings().job_stalled_seconds, sweep)
+    later = threading.Timer(get_settings().job_heartbeat_seconds, sweep)
     later.daemon = True
     later.start()
 
@@ -134,7 +172,9 @@ def enqueue(
             requested_by_name=requested_by_name,
         )
     if is_sqlite(engine):
-        _submit(engine, job.id)
+        fd = _try_hold(engine, job.id)
+        if fd is not None:  # else a sweeping process took it first and runs it
+            _submit(engine, job.id, fd)
         return job
     # Imported here: SQLite installs and most commands never load procrastinate.
     from carexport.jobs import pgqueue

@@ -73,8 +73,9 @@ def handler_for(kind: JobKind) -> Handler:
 
 
 class _Heartbeat:
-    """Touches the row's heartbeat while a long step reports no progress, so that the
-    SQLite sweep (queue.recover) only takes over jobs whose process is gone."""
+    """Touches the row's heartbeat while a long step reports no progress: the pages and
+    `carexport jobs show` tell a job under way from a stuck one by it. (Who is alive is
+    procrastinate's heartbeat on PostgreSQL and the job's file lock on SQLite.)"""
 
     def __init__(self, engine: Engine, job_id: int) -> None:
         self._stop = threading.Event()

@@ -7,9 +7,8 @@ committed on its own (progress included), never held open across the run.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -184,23 +183,6 @@ def _touch(engine: Engine, job_id: int, values: dict[str, Any]) -> None:
             conn.exec_driver_sql("PRAGMA busy_timeout=30000")
 
 
-def _touch_all(
-    engine: Engine, job_ids: list[int], status: JobStatus, values: dict[str, Any]
-) -> None:
-    """`values` on those of `job_ids` still in `status`; skipped while SQLite's write lock
-    is taken (as `_touch`)."""
-    statement = update(Job).where(Job.id.in_(job_ids), Job.status == status.value).values(values)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA busy_timeout=20")
-        try:
-            conn.execute(statement)
-            conn.commit()
-        except exc.OperationalError:
-            conn.rollback()
-        finally:
-            conn.exec_driver_sql("PRAGMA busy_timeout=30000")
-
-
 def report_progress(*, engine: Engine, job_id: int, done: int, total: int | None) -> None:
     _touch(
         engine,
@@ -267,56 +249,39 @@ def worker_died(*, engine: Engine, job_id: int) -> bool:
 
 # Why a job of a process that ended is failed (SQLite: its thread died with it).
 PROCESS_ENDED = "运行该任务的进程已结束 / the process running it ended"
+_UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 
 
-def beat_queued(*, engine: Engine, job_ids: Collection[int]) -> None:
-    """SQLite: the process holding these jobs in its queue is alive (best effort, as
-    every heartbeat): a queued job is taken over only once its holder stops beating."""
-    if job_ids:
-        _touch_all(engine, list(job_ids), JobStatus.QUEUED, {"heartbeat_at": clock.now()})
-
-
-def recover_orphans(*, engine: Engine, held: Collection[int] = ()) -> list[int]:
-    """SQLite: the jobs left `queued` or `running` by a process that ended — silent for
-    `job_stalled_seconds` (no heartbeat since, or since they were asked for) and not
-    `held` by the calling process. Each one with attempts left is queued again and
-    returned, for the caller to run; the others are failed with the reason.
-
-    Two processes may sweep at once (the web server starting while a command runs):
-    each job is taken by one conditional UPDATE, so only one of them gets it."""
-    settings = get_settings()
-    now = clock.now()
-    limit = now - timedelta(seconds=settings.job_stalled_seconds)
-    silent = (
-        Job.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]),
-        func.coalesce(Job.heartbeat_at, Job.requested_at) < limit,
-    )
+def unfinished(*, engine: Engine, asked_before: datetime) -> list[int]:
+    """The jobs `queued` or `running` that were asked for before `asked_before`, oldest
+    first: on SQLite, those a process that ended may have left behind."""
     with UnitOfWork(engine) as uow:
-        found = [
-            (job_id, attempts)
-            for job_id, attempts in uow.session.execute(
-                select(Job.id, Job.attempts).where(*silent).order_by(Job.id)
+        return list(
+            uow.session.scalars(
+                select(Job.id)
+                .where(Job.status.in_(_UNFINISHED), Job.requested_at < asked_before)
+                .order_by(Job.id)
             )
-            if job_id not in held
-        ]
-    requeued = []
-    for job_id, attempts in found:
-        if attempts < settings.job_max_attempts:
-            values: dict[str, Any] = {
-                "status": JobStatus.QUEUED.value,
-                "heartbeat_at": now,
-                "progress_done": 0,
-                "progress_total": None,
-            }
-        else:
-            values = {
-                "status": JobStatus.FAILED.value,
-                "error": f"{PROCESS_ENDED} ({attempts}/{settings.job_max_attempts})",
-                "finished_at": now,
-            }
-        with UnitOfWork(engine) as uow:
-            taken = uow.session.execute(update(Job).where(Job.id == job_id, *silent).values(values))
+        )
+
+
+def take_over(*, engine: Engine, job_id: int) -> bool:
+    """A job whose process ended (the caller knows: it holds the job's lock, see
+    jobs.queue) is queued again while it has attempts left (True: the caller runs it),
+    else failed with the reason (False). False too when it was finished meanwhile."""
+    max_attempts = get_settings().job_max_attempts
+    with UnitOfWork(engine) as uow:
+        job = uow.session.get(Job, job_id)
+        if job is None or job.status not in _UNFINISHED:
+            return False
+        if job.attempts >= max_attempts:
+            job.status = JobStatus.FAILED.value
+            job.error = f"{PROCESS_ENDED} ({job.attempts}/{max_attempts})"
+            job.finished_at = clock.now()
             uow.commit()
-        if int(getattr(taken, "rowcount", 0) or 0) == 1 and values["status"] == "queued":
-            requeued.append(job_id)
-    return requeued
+            return False
+        job.status = JobStatus.QUEUED.value
+        job.progress_done = 0
+        job.progress_total = None
+        uow.commit()
+        return True
