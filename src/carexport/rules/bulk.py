@@ -7,6 +7,8 @@ parameter table as `evaluate`, and gives per line the decision and the IDs of th
 that fire, in the order the single check reports them. The findings themselves — facts,
 parameters and messages — come from the rules' facts builders for the lines one asks
 about (`BulkResult.findings`), so they are the single check's findings by construction.
+`evaluate_frames` decides several scenarios (parameters, as_of) in one pass over the
+frame, each result equal to its own `evaluate_frame` (tests/rules/test_bulk_scenarios.py).
 
 Application-level rules (APP.* other than APP.VIN_IN_OPEN_LICENSE, CREDIT.*) are not
 here: they judge the application, not a line, and a line's decision is that of its own
@@ -15,17 +17,17 @@ vehicle findings, as in the verdict's `vehicles[].decision`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
 from carexport.rules.catalogue import default_registry
 from carexport.rules.condition import MissingCondition, rule_expressions
-from carexport.rules.condition_polars import AS_OF, Env, compile_frame
+from carexport.rules.condition_polars import AS_OF, Env, compile_frames
 from carexport.rules.context import Context
 from carexport.rules.evaluate import VEHICLE_CONDITIONS, refuse_unconditioned, vehicle_findings
 from carexport.rules.frame import LineFrame
@@ -80,13 +82,24 @@ def _severity_is(registry: Registry, rule_id: str, severity: Severity, env: Env)
     if len(versions) == len(every):
         # The rule's flag already holds only where a version is in force.
         return pl.lit(True)
+    day = pl.col(env.as_of)
     return pl.any_horizontal(
         [
-            (pl.col(AS_OF) >= pl.lit(r.effective_from))
-            & (pl.lit(True) if r.effective_to is None else pl.col(AS_OF) <= pl.lit(r.effective_to))
+            (day >= pl.lit(r.effective_from))
+            & (pl.lit(True) if r.effective_to is None else day <= pl.lit(r.effective_to))
             for r in versions
         ]
     )
+
+
+@dataclass(frozen=True)
+class BulkScenario:
+    """One decision of every line: `as_of` one day for all lines, or None for each
+    line's own (the frame's `as_of` column, else its `submitted_on`); `parameters` None
+    for the law's."""
+
+    as_of: date | None = None
+    parameters: ParameterTable | None = None
 
 
 def evaluate_frame(
@@ -99,63 +112,115 @@ def evaluate_frame(
     """Decide every line. `as_of`: one day for all lines; without it each line is judged
     on the frame's `as_of` column when it has one, else on its `submitted_on` (as
     `carexport check` does without --as-of)."""
+    (result,) = evaluate_frames(lines, [BulkScenario(as_of, parameters)], registry=registry)
+    return result
+
+
+def evaluate_frames(
+    lines: LineFrame | pl.DataFrame,
+    scenarios: Sequence[BulkScenario],
+    *,
+    registry: Registry | None = None,
+) -> list[BulkResult]:
+    """Decide every line under each scenario, in one pass over the frame: result i is
+    `evaluate_frame(lines, as_of=scenarios[i].as_of, parameters=scenarios[i].parameters)`.
+    Scenarios on the same as_of share the dated lists' reductions whose expressions are
+    equal (most of them: few depend on a parameter), and Polars computes the rest side
+    by side in one query instead of reading the frame once per scenario."""
     source = lines if isinstance(lines, LineFrame) else LineFrame(frame=lines)
-    params = parameters or default_parameters()
     rules = registry or default_registry()
-    env = Env(rules, params)
     refuse_unconditioned(rules)
-    hidden, found = compile_frame(rule_expressions(VEHICLE_CONDITIONS), env)
     frame = source.frame.lazy()
-    if as_of is not None:
-        frame = frame.with_columns(pl.lit(as_of).alias(AS_OF))
-    elif AS_OF not in source.frame.columns:
-        frame = frame.with_columns(pl.col("submitted_on").alias(AS_OF))
+    # One as_of column per distinct day asked (None: each line's own).
+    days: dict[date | None, str] = {}
+    for scenario in scenarios:
+        if scenario.as_of not in days:
+            days[scenario.as_of] = f"_as_of{len(days)}"
+    own = pl.col(AS_OF) if AS_OF in source.frame.columns else pl.col("submitted_on")
+    frame = frame.with_columns(
+        [(own if day is None else pl.lit(day)).alias(name) for day, name in days.items()]
+    )
+    params = [s.parameters or default_parameters() for s in scenarios]
+    envs = [Env(rules, p, days[s.as_of]) for s, p in zip(scenarios, params, strict=True)]
+    hidden, compiled = compile_frames(rule_expressions(VEHICLE_CONDITIONS), envs)
     frame = frame.with_columns(hidden).with_columns(
-        [expr.alias(rule_id) for rule_id, expr in found.items()]
+        [
+            expr.alias(f"_s{n}:{rule_id}")
+            for n, found in enumerate(compiled)
+            for rule_id, expr in found.items()
+        ]
     )
+    decided_columns: list[pl.Expr] = []
+    for n, (env, found) in enumerate(zip(envs, compiled, strict=True)):
+        flag = [(i, pl.col(f"_s{n}:{i}")) for i in found]
 
-    def any_of(severity: Severity) -> pl.Expr:
-        return pl.any_horizontal([pl.col(i) & _severity_is(rules, i, severity, env) for i in found])
+        def any_of(severity: Severity, env: Env = env, flag: Any = flag) -> pl.Expr:
+            return pl.any_horizontal([f & _severity_is(rules, i, severity, env) for i, f in flag])
 
-    ids = list(found)
-    # The fired rules as one bit each: a few thousand distinct sets among millions of
-    # lines, so each set's list of IDs is built once and joined (concat_list over the
-    # lines is ten times slower).
-    mask = pl.sum_horizontal(
-        [pl.col(i).cast(pl.UInt64) * (1 << bit) for bit, i in enumerate(ids)]
-    ).alias("_mask")
-    lazy = frame.with_columns(
-        pl.when(any_of(Severity.FAIL))
-        .then(pl.lit("fail"))
-        .when(any_of(Severity.REVIEW))
-        .then(pl.lit("review"))
-        .otherwise(pl.lit("pass"))
-        .cast(DECISION)
-        .alias("decision"),
-        mask,
-    )
-    # Only what the result keeps: a join gathers every column it carries, and the input
+        # The fired rules as one bit each: a few thousand distinct sets among millions
+        # of lines, so each set's list of IDs is built once and joined (concat_list
+        # over the lines is ten times slower).
+        decided_columns += [
+            pl.when(any_of(Severity.FAIL))
+            .then(pl.lit("fail"))
+            .when(any_of(Severity.REVIEW))
+            .then(pl.lit("review"))
+            .otherwise(pl.lit("pass"))
+            .cast(DECISION)
+            .alias(f"_s{n}:decision"),
+            pl.sum_horizontal(
+                [f.cast(pl.UInt64) * (1 << bit) for bit, (_, f) in enumerate(flag)]
+            ).alias(f"_s{n}:mask"),
+        ]
+    # Only what the results keep: a join gathers every column it carries, and the input
     # columns of a million lines weigh more than a gigabyte.
-    keep = ["line_id", "application_id", "position", "vin", AS_OF, "decision", "_mask"]
-    decided = lazy.select(*keep, *ids).collect()
-    masks = decided["_mask"].unique().to_list()
-    lists = pl.DataFrame(
-        {
-            "_mask": masks,
-            "rules": [[i for bit, i in enumerate(ids) if m >> bit & 1] for m in masks],
-        },
-        schema={"_mask": pl.UInt64, "rules": pl.List(pl.String)},
+    keep = ["line_id", "application_id", "position", "vin", *days.values()]
+    decided = (
+        frame.with_columns(decided_columns)
+        .select(
+            *keep,
+            *(
+                f"_s{n}:{name}"
+                for n, found in enumerate(compiled)
+                for name in ("decision", "mask", *found)
+            ),
+        )
+        .collect()
     )
-    decided = decided.join(lists, on="_mask", how="left", maintain_order="left")
-    return BulkResult(
-        lines=decided.select(
-            "line_id", "application_id", "position", "vin", AS_OF, "decision", "rules"
-        ),
-        flags=decided.select("line_id", *found),
-        source=source,
-        parameters=params,
-        registry=rules,
-    )
+    results = []
+    for n, (env, found) in enumerate(zip(envs, compiled, strict=True)):
+        ids = list(found)
+        mask = decided[f"_s{n}:mask"].alias("_mask")
+        masks = mask.unique().to_list()
+        lists = pl.DataFrame(
+            {
+                "_mask": masks,
+                "rules": [[i for bit, i in enumerate(ids) if m >> bit & 1] for m in masks],
+            },
+            schema={"_mask": pl.UInt64, "rules": pl.List(pl.String)},
+        )
+        rules_of = (
+            mask.to_frame()
+            .join(lists, on="_mask", how="left", maintain_order="left")
+            .get_column("rules")
+        )
+        results.append(
+            BulkResult(
+                lines=decided.select(
+                    "line_id",
+                    "application_id",
+                    "position",
+                    "vin",
+                    pl.col(env.as_of).alias(AS_OF),
+                    pl.col(f"_s{n}:decision").alias("decision"),
+                ).with_columns(rules_of),
+                flags=decided.select("line_id", *(pl.col(f"_s{n}:{i}").alias(i) for i in ids)),
+                source=source,
+                parameters=params[n],
+                registry=rules,
+            )
+        )
+    return results
 
 
 def rule_counts(result: BulkResult) -> Mapping[str, int]:

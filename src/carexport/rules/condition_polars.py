@@ -2,14 +2,17 @@
 line frame (`carexport.rules.frame.LINE_SCHEMA` plus an `as_of` date per line).
 
 Unlike the single check, a frame's lines may each have their own as_of, so the rules in
-force and the dated parameters become expressions of the `as_of` column (`Env`). The
+force and the dated parameters become expressions of an as_of column (`Env`; `as_of`
+unless told otherwise, so that scenarios on different days can share one frame). The
 dated lists' reductions are computed first, each once, as hidden columns (`_l0`, …) by
 list arithmetic against as_of (no explode, no join); the conditions then read them.
+Several scenarios compiled together (`compile_frames`) share a reduction wherever its
+expression is the same (same as_of column, same parameter values).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
@@ -31,11 +34,14 @@ class Env:
 
     registry: Registry
     parameters: ParameterTable
+    # the column holding each line's as_of
+    as_of: str = AS_OF
 
     def in_force(self, rule_id: str) -> pl.Expr:
+        day = c(self.as_of)
         versions = [
-            (c(AS_OF) >= pl.lit(r.effective_from))
-            & (pl.lit(True) if r.effective_to is None else c(AS_OF) <= pl.lit(r.effective_to))
+            (day >= pl.lit(r.effective_from))
+            & (pl.lit(True) if r.effective_to is None else day <= pl.lit(r.effective_to))
             for r in self.registry.all()
             if r.id == rule_id
         ]
@@ -48,9 +54,10 @@ class Env:
         if not values:
             return pl.lit(None)
         first, *rest = values
-        chain: Any = pl.when(c(AS_OF) >= pl.lit(first.effective_from)).then(pl.lit(first.value))
+        day = c(self.as_of)
+        chain: Any = pl.when(day >= pl.lit(first.effective_from)).then(pl.lit(first.value))
         for value in rest:
-            chain = chain.when(c(AS_OF) >= pl.lit(value.effective_from)).then(pl.lit(value.value))
+            chain = chain.when(day >= pl.lit(value.effective_from)).then(pl.lit(value.value))
         return cast(pl.Expr, chain.otherwise(None))
 
 
@@ -81,6 +88,11 @@ class Compiler:
     env: Env
     # the dated lists' reductions, each once: structural key → (hidden column, expression)
     lists: dict[Hashable, tuple[str, pl.Expr]] = field(default_factory=dict)
+    # Shared by the compilers of several scenarios: the serialised expression of a
+    # reduction → its hidden column. Two scenarios' reductions are one column only when
+    # their expressions are equal, which the structural key alone does not say (the
+    # as_of column and the parameter values differ between scenarios).
+    shared: dict[str, str] | None = None
 
     def hidden(self) -> list[pl.Expr]:
         """The hidden columns the compiled conditions read: add them first."""
@@ -91,10 +103,18 @@ class Compiler:
         if op in LIST_OPS:
             key = e.key()
             if key not in self.lists:
-                self.lists[key] = (f"_l{len(self.lists)}", self._list(e))
+                self.lists[key] = self._hidden_column(self._list(e))
             return c(self.lists[key][0])
         x: list[Any] = [self.expr(a) if isinstance(a, Expr) else a for a in args]
         return cast(pl.Expr, self._node(op, x))
+
+    def _hidden_column(self, expr: pl.Expr) -> tuple[str, pl.Expr]:
+        if self.shared is None:
+            return f"_l{len(self.lists)}", expr
+        text = expr.meta.serialize(format="json")
+        if text not in self.shared:
+            self.shared[text] = f"_l{len(self.shared)}"
+        return self.shared[text], expr
 
     def _node(self, op: str, x: list[Any]) -> Any:
         match op:
@@ -103,7 +123,7 @@ class Compiler:
             case "lit":
                 return pl.lit(x[0])
             case "as_of":
-                return c(AS_OF)
+                return c(self.env.as_of)
             case "param":
                 return self.env.param(x[0])
             case "in_force":
@@ -200,3 +220,18 @@ def compile_frame(exprs: Mapping[str, Expr], env: Env) -> tuple[list[pl.Expr], d
     compiler = Compiler(env)
     compiled = {name: compiler.expr(e) for name, e in exprs.items()}
     return compiler.hidden(), compiled
+
+
+def compile_frames(
+    exprs: Mapping[str, Expr], envs: Sequence[Env]
+) -> tuple[list[pl.Expr], list[dict[str, pl.Expr]]]:
+    """The same conditions under each env: (hidden columns to add first, each counted
+    once however many envs read it; per env, name → expression reading them)."""
+    shared: dict[str, str] = {}
+    hidden: dict[str, pl.Expr] = {}
+    compiled = []
+    for env in envs:
+        compiler = Compiler(env, shared=shared)
+        compiled.append({name: compiler.expr(e) for name, e in exprs.items()})
+        hidden.update((name, expr) for name, expr in compiler.lists.values())
+    return [expr.alias(name) for name, expr in hidden.items()], compiled

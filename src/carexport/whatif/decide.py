@@ -3,9 +3,9 @@ the what-if and the stock check call the rules.
 
 The lines are joined with their facts into the bulk evaluator's frame
 (`rules.frame.line_frame`, the single check's own join) and decided column-wise by
-`rules.bulk.evaluate_frame` — the same registry, parameters and rule definitions as
-`carexport check`, whose agreement line for line the evaluator's differential test
-holds (docs/decisions/0030-whatif.md).
+`rules.bulk.evaluate_frames` (every scenario in one pass) — the same registry,
+parameters and rule definitions as `carexport check`, whose agreement line for line the
+evaluator's differential test holds (docs/decisions/0030-whatif.md).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from carexport.db import UnitOfWork
 from carexport.domain.application import Application
 from carexport.domain.facts import Facts
 from carexport.feeds import service as feeds
-from carexport.rules.bulk import BulkResult, evaluate_frame
+from carexport.rules.bulk import BulkResult, BulkScenario, evaluate_frames
 from carexport.rules.frame import LineFrame, line_frame
 from carexport.rules.parameters import ParameterTable
 from carexport.whatif.phases import phase
@@ -60,12 +60,10 @@ def evaluate_lines(
 ) -> tuple[pl.DataFrame, list[BulkResult]]:
     """`lines.frame` with `decision_i` and `rules_i` for each scenario i (same row
     order), and the evaluator's results (for explaining a line)."""
-    results = []
-    for i, scenario in enumerate(scenarios):
-        with phase(f"evaluate {i}"):
-            results.append(
-                evaluate_frame(lines, as_of=scenario.as_of, parameters=scenario.parameters)
-            )
+    # One pass for all scenarios: they share the frame's scan and, on one as_of, the
+    # dated lists' reductions (ADR 0030).
+    with phase("evaluate"):
+        results = evaluate_frames(lines, [BulkScenario(s.as_of, s.parameters) for s in scenarios])
     frame = lines.frame.with_columns(
         [
             column
