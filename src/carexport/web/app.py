@@ -61,6 +61,12 @@ async def _serving(_app: FastAPI) -> AsyncIterator[None]:
     # benchmarks/bench_workflow.py). Reference counting still frees them as usual.
     gc.collect()
     gc.freeze()
+    # A request such as a 50-vehicle check allocates tens of thousands of containers that
+    # reference counting frees when it ends; at the default thresholds (700, 10, 10) the
+    # collector still ran 7 times a check, scanning them while they were alive: 1.2 ms
+    # of ~8 ms of CPU (benchmarks/bench_check_load.py, ADR 0032). Cyclic garbage now
+    # waits for 50,000 net allocations (a few MB) and a full collection for 100 younger.
+    gc.set_threshold(50_000, 20, 100)
     # On SQLite jobs run in the server's own thread: take over those a server that
     # ended left queued or running (docs/decisions/0029-jobs.md).
     await run_in_threadpool(jobs_queue.recover_at_start)
