@@ -13,6 +13,9 @@ speed varies from run to run, so the verdict against the target is printed, not 
 from the mean of the two, because the shared machine's speed drifts within seconds.
 OpenSSL divides by the CPU time it was given; our rate is per wall-clock second, and the
 CPU-time figure is printed beside it for a like-for-like reading on a loaded machine.
+The workers verify under `using_backend`, which bypasses the process's memo of
+verifications (docs/decisions/0032): every document's signature is computed, never
+recalled, so the figure stays the cryptography's.
 
     .venv/bin/python -m benchmarks.bench_verify       # or: make bench
 """
