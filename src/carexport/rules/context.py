@@ -122,9 +122,10 @@ class FactIndex:
 
     @cached_property
     def seal_problems(self) -> dict[tuple[int, int], str | None]:
-        """near_new.seal_problem per (confirmation, issuer) row: an SM2 verification costs
-        about 0.5 ms and a confirmation may cover many vehicles, so each is verified once
-        per index (the rows live as long as the index, so their ids stay theirs)."""
+        """near_new.seal_problem per (confirmation, issuer) row: a confirmation may cover
+        many vehicles, so each is decided once per index (the rows live as long as the
+        index, so their ids stay theirs). Across indexes the SM2 verification itself is
+        remembered by the process (seals.memo, ADR 0032); the issuer's key is not."""
         return {}
 
     @cached_property
