@@ -147,12 +147,15 @@ def fill_sheet(book_path: Path, sheet_number: int, frames: list[pl.DataFrame]) -
             raise ValueError(f"{member} is not an empty worksheet")
         head, tail = empty.split("<sheetData/>")
         head = head.replace('<dimension ref="A1"/>', f'<dimension ref="{_dimension(frames)}"/>')
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as target:
+        # The sheet at zlib's fastest level: at the default it took as long as building
+        # its XML, for a file a quarter smaller (3.0 against 4.1 MB for 50,000 lines).
+        # The other parts keep xlsxwriter's.
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
             for info in source.infolist():
                 if info.filename != member:
                     target.writestr(info, source.read(info))
                     continue
-                with target.open(info, "w") as out:
+                with target.open(member, "w") as out:
                     _write_sheet(out, head, tail, frames)
     shutil.move(temporary, book_path)
 
