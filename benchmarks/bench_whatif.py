@@ -64,6 +64,63 @@ LINES = 1_000_000 if FULL else 20_000
 SEED_VEHICLES = 4000
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))
 GOAL_SECONDS = 30.0  # issue 19: 1,000,000 lines end to end
+# Another version's src/ (e.g. `git archive` of the commit before a change): its command
+# and this one are then run in turn on the same scaled store, and their files compared.
+BASELINE = os.environ.get("CAREXPORT_BENCH_BASELINE")
+OUTPUTS = ("changed.csv", "summary.csv", "summary.json")
+
+
+def _timed(
+    command: list[str], env: dict[str, str]
+) -> tuple[float, float, float, subprocess.CompletedProcess[str]]:
+    """(wall s, the command's CPU s, load average after, the run)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return elapsed, cpu, os.getloadavg()[0], run
+
+
+def _start_up(env: dict[str, str], folder: Path) -> str:
+    """The command's start on an empty period: as this environment runs it, and with
+    its modules' bytecode cached (PYTHONDONTWRITEBYTECODE, set here, makes every run
+    compile every module; an installed package has its .pyc)."""
+    empty = [
+        sys.executable, "-m", "carexport", "whatif", "--from", "1990-01-01",
+        "--to", "1990-01-01", "--out", str(folder / "empty"),
+    ]  # fmt: skip
+    cached = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cached["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    figures = []
+    for name, run_env in (("as run here", env), ("bytecode cached", cached)):
+        if name == "bytecode cached":
+            assert _timed(empty, run_env)[3].returncode == 0  # fills the cache
+        wall, cpu, load, run = _timed(empty, run_env)
+        assert run.returncode == 0, run.stderr
+        figures.append(f"{name} {wall:.2f} s wall, {cpu:.2f} s CPU (load {load:.1f})")
+    return "the command's start, on an empty period: " + "; ".join(figures)
+
+
+def _against_baseline(command: list[str], env: dict[str, str], folder: Path) -> str:
+    """The baseline's command and this one in turn (baseline, this, baseline, this) on
+    the same store; their files must be byte for byte the same."""
+    assert BASELINE is not None
+    out = command.index("--out") + 1
+    rows = []
+    for turn in range(4):
+        side = "baseline" if turn % 2 == 0 else "this"
+        target = folder / f"{side}{turn}"
+        run_env = {**env, "PYTHONPATH": BASELINE} if side == "baseline" else env
+        wall, cpu, load, run = _timed([*command[:out], str(target)], run_env)
+        assert run.returncode == 0, run.stderr
+        rows.append(f"  {side:<9} {wall:6.1f} s wall {cpu:6.1f} s CPU, load {load:.1f}")
+        for name in OUTPUTS:
+            assert (target / name).read_bytes() == (folder / "out" / name).read_bytes(), name
+    return "\n".join(
+        [f"alternated with the baseline ({BASELINE}), same files ({', '.join(OUTPUTS)}):", *rows]
+    )
 
 
 def _rows(conn: psycopg.Connection[Any], query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -209,14 +266,7 @@ def test_whatif_over_a_year_scaled_up_on_postgresql(pg_url: str, tmp_path: Path)
         "--from", YEAR[0].isoformat(), "--to", YEAR[1].isoformat(),
         "--set", "n180.days=365", "--out", str(tmp_path / "out"),
     ]  # fmt: skip
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600)
-    elapsed = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    load = os.getloadavg()[0]
-
+    elapsed, cpu, load, run = _timed(command, env)
     assert run.returncode == 0, run.stderr
     summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["lines"] == lines
@@ -235,6 +285,9 @@ def test_whatif_over_a_year_scaled_up_on_postgresql(pg_url: str, tmp_path: Path)
         f"{scaled:.1f} s"
     )
     print(breakdown)
+    print(_start_up(env, tmp_path))
+    if BASELINE:
+        print(_against_baseline(command, env, tmp_path))
 
 
 def _phases(pg_url: str, folder: Path) -> str:
