@@ -49,7 +49,7 @@ body 5, validating 1.6, the rules 16 of which the 44 SM2 seal verifications 11);
 5.4-7.5 ms: the body 1.2 (jsondoc reads a clean document without walking it), validating
 1.1-1.3 (Pydantic and the domain's validators), the rules 2.8-3.3 (each seal 10 µs from
 the memo instead of 160-250 µs; credit's persons indexed once). A check whose seals the
-process has not seen costs 16 ms (same run as 7.5). The server spends 9-12 ms a check
+process has not seen costs 16 ms (same run as 7.5). The server spends 8-12 ms a check
 (the HTTP exchange, the thread hand-off, and the two cores shared with the load tool and
 with other engineers' test runs).
 
@@ -72,9 +72,13 @@ open loop: highest rate tried with p95 < 20 ms: none from 5/s, before and after.
 
 An earlier full run after, at load 3.1-5.3: closed 71.5 (1 worker) and 72.4 checks/s (2
 workers), 9.5 and 12.0 ms CPU; open loop at 20/s p95 111 ms (1 worker) and 244 ms (2).
+A last run with the cyclic collector's thresholds raised after start-up (web/app.py:
+7 collections a check at the defaults), at the heaviest load of all (5.4-7.6): closed
+75.4 checks/s with 8.2 ms CPU (1 worker), 100.1 checks/s with 8.7 ms (2 workers); open
+loop at 20/s p50 15.8, p95 41.0, p99 69.3 ms (1 worker; 9.4 ms CPU) and p95 100 ms (2).
 p95 / 20 ms after: 1.5x in the open loop at 20 checks/s with one worker, 0.9x for one
 client alone, 18-23x in the closed loop. What keeps the open loop's p95 above 20 ms
-here is not the check's CPU (9-12 ms, under 25 % of one core at 20 checks/s) but
+here is not the check's CPU (8-12 ms, under 25 % of one core at 20 checks/s) but
 waiting for a core: at load averages of 2-6 on 2 cores a check that arrives finds both
 busy, and at 5 checks/s each check also runs cold (16 ms of server CPU a check against
 11.6 at 20/s). The second worker does not help on this machine (its runs were at the
