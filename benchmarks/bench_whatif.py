@@ -30,11 +30,25 @@ load average (docs/decisions/0030-whatif.md has the per-phase tables):
   this one is decided, materials decoded by Polars, VINs checked value by value):
   29.5 s (command CPU 20.4 s, load 5.4), 0.98x the goal; in-process 24.2 s at load 5.1-5.4.
   On one scaled store, one run after the other: 21.7 s before (load 2.5), 17.3 s after
-  (load 3.2), 0.58x the goal.
+  (load 3.2), 0.58x the goal; at 5135264: 28.5 s (CPU 20.0 s, load 4.1);
+- this round (5135264 -> 5a39f8c: both scenarios in one evaluator pass, the changed
+  lines' sheet written as XML by Polars, no Alembic at the command's start): before
+  55.0 s (CPU 21.7 s, load 9.0), after 24.0 s (CPU 15.5 s, load 5.6), 0.80x the goal;
+  alternated on one store (CAREXPORT_BENCH_BASELINE): before 35.3 / 30.2 s (CPU 19.7 /
+  19.1 s, load 5.8 / 6.1), after 38.2 / 26.3 s (CPU 15.8 / 15.3 s, load 6.3 / 5.4), the
+  files byte for byte the same; in-process 46.4 -> 18.7 s wall, 16.6 -> 11.6 s CPU, the
+  XLSX 4.1 -> 0.6 s CPU, the evaluation 2.1 -> 1.3 s CPU. The command's start on an
+  empty period: 2.7 s CPU as run here (PYTHONDONTWRITEBYTECODE: every module compiled
+  again), 1.4 s with cached bytecode.
 
-What remains is CPU on two shared cores, ours (the XLSX 3-4 s, imports ~2 s, the VIN
-check ~1.3 s, two evaluations ~2 s, CSV parsing ~2 s) and PostgreSQL's (~2.3 s per
-250,000 lines).
+What remains is CPU on two shared cores, ours (building the frame ~5.6 s with the VIN
+check ~1.3 s, CSV parsing ~2 s, the start 1.4-2.7 s, the evaluation 1.3 s) and
+PostgreSQL's (~2.3 s per 250,000 lines).
+
+With CAREXPORT_BENCH_BASELINE=<another version's src/> (e.g. `git archive` of the
+commit before a change, unpacked) the baseline's command and this one also run in turn
+(baseline, this, baseline, this) on the same store, and each run's changed.csv,
+summary.csv and summary.json must be byte for byte those of the first run.
 """
 
 from __future__ import annotations
