@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, exc
 
 from carexport import clock
 from carexport.config import get_settings
@@ -143,6 +143,9 @@ def recover_at_start() -> None:
         try:
             if taken := recover(engine):
                 log.warning("jobs of a process that ended, run again here: %s", taken)
+        except exc.OperationalError as error:
+            # Not migrated yet (no jobs table) or not reachable: one line, no traceback.
+            log.warning("in-process jobs: no sweep for orphaned jobs: %s", error.orig)
         except Exception:
             log.warning("in-process jobs: the sweep for orphaned jobs failed", exc_info=True)
 
