@@ -231,20 +231,14 @@ def worker_died(*, engine: Engine, job_id: int) -> bool:
         job = uow.session.get(Job, job_id, with_for_update=True)
         if job is None or job.status in FINISHED:
             return False
-        if job.attempts >= max_attempts:
-            job.status = JobStatus.FAILED.value
-            job.error = (
-                f"执行该任务的进程{job.attempts}次中断，已放弃 / the worker running it died "
-                f"{job.attempts} times; given up"
-            )
-            job.finished_at = clock.now()
-            uow.commit()
-            return False
-        job.status = JobStatus.QUEUED.value
-        job.progress_done = 0
-        job.progress_total = None
+        again = _again_or_failed(
+            job,
+            max_attempts,
+            f"执行该任务的进程{job.attempts}次中断，已放弃 / the worker running it died "
+            f"{job.attempts} times; given up",
+        )
         uow.commit()
-        return True
+        return again
 
 
 # Why a job of a process that ended is failed (SQLite: its thread died with it).
@@ -274,14 +268,22 @@ def take_over(*, engine: Engine, job_id: int) -> bool:
         job = uow.session.get(Job, job_id)
         if job is None or job.status not in _UNFINISHED:
             return False
-        if job.attempts >= max_attempts:
-            job.status = JobStatus.FAILED.value
-            job.error = f"{PROCESS_ENDED} ({job.attempts}/{max_attempts})"
-            job.finished_at = clock.now()
-            uow.commit()
-            return False
-        job.status = JobStatus.QUEUED.value
-        job.progress_done = 0
-        job.progress_total = None
+        again = _again_or_failed(
+            job, max_attempts, f"{PROCESS_ENDED} ({job.attempts}/{max_attempts})"
+        )
         uow.commit()
-        return True
+        return again
+
+
+def _again_or_failed(job: Job, max_attempts: int, given_up: str) -> bool:
+    """A job whose runner is gone: queued again while it has attempts left (True), else
+    failed with `given_up` (False). The caller commits."""
+    if job.attempts >= max_attempts:
+        job.status = JobStatus.FAILED.value
+        job.error = given_up
+        job.finished_at = clock.now()
+        return False
+    job.status = JobStatus.QUEUED.value
+    job.progress_done = 0
+    job.progress_total = None
+    return True
