@@ -54,16 +54,16 @@ def _all_by(rows: Iterable[T], key: str) -> dict[str, list[T]]:
 
 
 @lru_cache(maxsize=65_536)
-def _person_key(person_id: str | None) -> str | None:
+def person_key(person_id: str | None) -> str | None:
     """A person's ID as credit compares it; None when blank. Memoised (a pure function
     of the text): every check of a world's facts names the same few thousand persons."""
     return None if is_blank(person_id) else normalize_identifier(person_id) or ""
 
 
 def _persons_of(enterprise: Enterprise) -> frozenset[str]:
-    keys = {_person_key(enterprise.legal_representative_id)}
+    keys = {person_key(enterprise.legal_representative_id)}
     if enterprise.related_person_ids:
-        keys.update(map(_person_key, enterprise.related_person_ids))
+        keys.update(map(person_key, enterprise.related_person_ids))
     keys.discard(None)
     return frozenset(keys)  # type: ignore[arg-type]  # None was just discarded
 

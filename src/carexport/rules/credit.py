@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from carexport.domain.facts import CreditEvent, Enterprise, Rectification, Suspension
 from carexport.domain.person_id import is_token, mask
-from carexport.domain.text import is_blank, normalize_identifier
-from carexport.rules.context import Context
+from carexport.domain.text import normalize_identifier
+from carexport.rules.context import Context, person_key
 from carexport.rules.registry import LAW_2026, Finding, RuleFactory, Scope, Section, Severity
 
 SERIOUS_ITEMS = frozenset({2, 3})  # no after-sales service; false condition / refusing supervision
@@ -137,11 +137,10 @@ def _roles(enterprise: Enterprise) -> dict[str, tuple[str, str | None]]:
     out: dict[str, tuple[str, str | None]] = {}
     masks = list(enterprise.related_persons_masked or [])
     for i, person in enumerate(enterprise.related_person_ids or []):
-        if not is_blank(person):
+        if (key := person_key(person)) is not None:
             label = masks[i] if i < len(masks) else None
-            out.setdefault(normalize_identifier(person) or "", ("related_person", label))
-    if not is_blank(enterprise.legal_representative_id):
-        key = normalize_identifier(enterprise.legal_representative_id) or ""
+            out.setdefault(key, ("related_person", label))
+    if (key := person_key(enterprise.legal_representative_id)) is not None:
         out[key] = ("legal_representative", enterprise.legal_representative_masked)
     return out
 
@@ -207,9 +206,7 @@ def credit_findings(ctx: Context) -> list[Finding | None]:
         for other_key, other in ctx.index.enterprises.items():
             if other_key == key or other_key not in sharing:
                 continue
-            shared = persons & _persons(ctx, other_key)
-            if not shared:
-                continue
+            shared = persons & _persons(ctx, other_key)  # not empty: other_key is sharing
             suspended = suspension_in_force(ctx, other_key)
             if suspended is None and not requires_rectification(ctx, other_key):
                 continue
