@@ -242,13 +242,21 @@ def joined_frame(
     )
 
 
-def _records(registrations: pl.DataFrame) -> pl.DataFrame:
-    """The registration record's columns, the first record per normalised VIN."""
-    vin_key = pl.col("vin_key") if "vin_key" in registrations.columns else _key("vin")
+def _by_vin_key(rows: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """`rows` conformed to `columns`, with their normalised VIN (`vin_key`, computed
+    unless the reader gave it) and without those whose VIN normalises to nothing."""
+    vin_key = pl.col("vin_key") if "vin_key" in rows.columns else _key("vin")
     return (
-        _conform(registrations, {**REGISTRATION_COLUMNS, "vin_key": pl.String()})
+        _conform(rows, {**columns, "vin_key": pl.String()})
         .with_columns(vin_key.alias("vin_key"))
         .filter(pl.col("vin_key").is_not_null())
+    )
+
+
+def _records(registrations: pl.DataFrame) -> pl.DataFrame:
+    """The registration record's columns, the first record per normalised VIN."""
+    return (
+        _by_vin_key(registrations, REGISTRATION_COLUMNS)
         .unique("vin_key", keep="first", maintain_order=True)
         .select(
             "vin_key",
@@ -273,11 +281,8 @@ def _records(registrations: pl.DataFrame) -> pl.DataFrame:
 
 def _reports(inspections: pl.DataFrame) -> pl.DataFrame:
     """Every report per normalised VIN, in the order given (the rules pick by as_of)."""
-    vin_key = pl.col("vin_key") if "vin_key" in inspections.columns else _key("vin")
     return (
-        _conform(inspections, {**INSPECTION_COLUMNS, "vin_key": pl.String()})
-        .with_columns(vin_key.alias("vin_key"))
-        .filter(pl.col("vin_key").is_not_null())
+        _by_vin_key(inspections, INSPECTION_COLUMNS)
         .group_by("vin_key", maintain_order=True)
         .agg(
             pl.struct(
