@@ -105,10 +105,8 @@ from __future__ import annotations
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -119,6 +117,7 @@ import httpx
 import pytest
 from fastapi.responses import JSONResponse
 
+from benchmarks.served import served, tree_cpu_seconds
 from carexport.demo import application_document, facts_document, generate_world
 from carexport.domain.application import Application
 from carexport.domain.facts import Facts
@@ -218,12 +217,6 @@ def check_body(tmp_path_factory: pytest.TempPathFactory) -> CheckBody:
     return CheckBody(body, expected, verdict["decision"], verdict["summary"])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Server(NamedTuple):
     base: str
     pid: int
@@ -237,55 +230,15 @@ def server(
     """uvicorn as `make serve` runs it (plus --workers 2 for the second figure); the
     check reads no database, so the store is an empty SQLite file."""
     workers: int = request.param
-    port = _free_port()
     folder = tmp_path_factory.mktemp("check-load-server")
-    log = folder / "uvicorn.log"
     env = {
         **os.environ,
         **ENV,
         "CAREXPORT_DATABASE_URL": f"sqlite:///{folder / 'unused.sqlite3'}",
     }
-    command = [
-        sys.executable, "-m", "uvicorn", "carexport.web.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port),
-    ]  # fmt: skip
-    if workers > 1:
-        command += ["--workers", str(workers)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(base, process, log)
-        yield Server(base, process.pid, workers)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def _wait_for(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server stopped: {log.read_text()[-2000:]}")
-        try:
-            httpx.get(f"{base}/healthz", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    pytest.fail("the server did not answer within 60 s")
-
-
-def _tree_cpu_seconds(pid: int) -> float:
-    """CPU time of `pid` and its live descendants (uvicorn's workers), from /proc."""
-    total = 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        # utime and stime, fields 14 and 15 of proc(5), counted from the state (field 3).
-        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return total
-    return total + sum(_tree_cpu_seconds(int(child)) for child in children)
+    options = ["--workers", str(workers)] if workers > 1 else []
+    with served(env, folder / "uvicorn.log", options) as running:
+        yield Server(running.base, running.pid, workers)
 
 
 def _percentile(sorted_ms: list[float], q: float) -> float:
@@ -336,13 +289,13 @@ def _load(
         "--run-time", f"{seconds}s", "--only-summary", "--loglevel", "WARNING",
         "--stop-timeout", "10",
     ]  # fmt: skip
-    server_cpu = _tree_cpu_seconds(server.pid)
+    server_cpu = tree_cpu_seconds(server.pid)
     client_cpu = _children_cpu_seconds()
     run = subprocess.run(
         locust, env=env, capture_output=True, text=True, timeout=seconds + 120, check=False
     )
     client_cpu = _children_cpu_seconds() - client_cpu
-    server_cpu = _tree_cpu_seconds(server.pid) - server_cpu
+    server_cpu = tree_cpu_seconds(server.pid) - server_cpu
     assert timings.exists(), f"locust wrote no timings: {run.stderr[-2000:]}"
     result = json.loads(timings.read_text())
     ms = sorted(float(t) for t in result["times_ms"])

@@ -21,20 +21,17 @@ gc.freeze() at server start-up — submit p50 29-35 / p95 41-48 ms, queue of 10,
 from __future__ import annotations
 
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import insert, select
 
+from benchmarks.served import Served, cpu_seconds, served
 from carexport.accounts import service as accounts
 from carexport.applications import service as applications
 from carexport.applications.models import Application
@@ -148,48 +145,12 @@ def store(pg_url: str, settings_env: None) -> dict[str, Any]:
     return {"url": pg_url, "drafts": drafts}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server(NamedTuple):
-    base: str
-    pid: int
-
-
 @pytest.fixture(scope="module")
-def server(store: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = _free_port()
+def server(store: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     log = tmp_path_factory.mktemp("bench-server") / "uvicorn.log"
     env = {**os.environ, **ENV, "CAREXPORT_DATABASE_URL": store["url"]}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "carexport.web.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(base, process, log)
-        yield Server(base, process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait_for(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server stopped: {log.read_text()[-2000:]}")
-        try:
-            httpx.get(f"{base}/api/v1/me", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    pytest.fail("the server did not answer within 60 s")
+    with served(env, log, ["--log-level", "warning"]) as running:
+        yield running
 
 
 def _client(base: str, username: str) -> httpx.Client:
@@ -198,16 +159,6 @@ def _client(base: str, username: str) -> httpx.Client:
     assert answer.status_code == 200, answer.text
     client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
     return client
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    """The server process's CPU time so far (Linux /proc; None elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    # utime and stime, fields 14 and 15 of proc(5), counted from the state (field 3).
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _report(what: str, timings: list[float], cpu: float | None = None) -> float:
@@ -227,14 +178,14 @@ def _report(what: str, timings: list[float], cpu: float | None = None) -> float:
 
 
 def _cpu_used(pid: int, before: float | None) -> float | None:
-    after = _cpu_seconds(pid)
+    after = cpu_seconds(pid)
     return None if before is None or after is None else after - before
 
 
-def test_submitting_a_twenty_vehicle_application(server: Server, store: dict[str, Any]) -> None:
+def test_submitting_a_twenty_vehicle_application(server: Served, store: dict[str, Any]) -> None:
     client = _client(server.base, "bench-applicant")
     timings = []
-    cpu = _cpu_seconds(server.pid)
+    cpu = cpu_seconds(server.pid)
     for app_id, version in store["drafts"]:
         started = time.perf_counter()
         answer = client.post(f"/api/v1/applications/{app_id}/submit", json={"version": version})
@@ -248,14 +199,14 @@ def test_submitting_a_twenty_vehicle_application(server: Server, store: dict[str
     )
 
 
-def test_loading_the_reviewers_queue(server: Server, store: dict[str, Any]) -> None:
+def test_loading_the_reviewers_queue(server: Served, store: dict[str, Any]) -> None:
     client = _client(server.base, "bench-reviewer")
     for label, params in (
         (f"reviewer's queue, all {OPEN_APPLICATIONS:,} open", {"status": "submitted"}),
         ("reviewer's queue, a page of 50", {"status": "submitted", "limit": "50"}),
     ):
         timings = []
-        cpu = _cpu_seconds(server.pid)
+        cpu = cpu_seconds(server.pid)
         for _ in range(QUEUE_LOADS):
             started = time.perf_counter()
             answer = client.get("/api/v1/applications", params=params)
