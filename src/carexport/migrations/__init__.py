@@ -7,15 +7,22 @@ the current directory.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, inspect
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 HERE = Path(__file__).resolve().parent
 
+# Alembic (with Mako and Pygments) is imported only to migrate: commands that merely ask
+# `is_migrated`, such as `carexport whatif`, start 0.3-0.6 s sooner without it (ADR 0030).
+
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(HERE))
     # env.py runs on this engine, so tests and the CLI migrate the database they use.
@@ -24,6 +31,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 

@@ -33,16 +33,12 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def _ready() -> None:
-    # migrations.is_migrated's test, asked here: importing carexport.migrations (or
-    # feeds.store_facts, which imports it) loads Alembic, Mako and Pygments, 0.3-0.6 s
-    # of a what-if's start that never migrates (ADR 0030). `check-stock --facts` needs
-    # no database at all.
-    from sqlalchemy import inspect
+    # Imported here: `check-stock --facts` needs no database at all.
+    from carexport.feeds.store_facts import StoreNotReady
+    from carexport.migrations import is_migrated
 
     engine = default_engine()
-    if not inspect(engine).has_table("alembic_version"):
-        from carexport.feeds.store_facts import StoreNotReady
-
+    if not is_migrated(engine):
         raise StoreNotReady(engine.url.render_as_string(hide_password=True))
 
 
